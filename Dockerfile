@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# warroom: Slack incident bot. Runs TypeScript directly with tsx (a runtime dependency).
+#   docker build -t warroom .
+#   docker run --env-file .env -p 3000:3000 warroom
+
+ARG NODE_IMAGE=node:24-slim
+
+# ---- stage 1: install everything, type-check ------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx tsc --noEmit \
+ && mkdir -p policy migrations
+
+# ---- stage 2: production dependencies and sources only -------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=3000
+WORKDIR /app
+COPY --chown=node:node package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build --chown=node:node /app/src ./src
+COPY --from=build --chown=node:node /app/migrations ./migrations
+COPY --from=build --chown=node:node /app/policy ./policy
+COPY --from=build --chown=node:node /app/manifest.yml ./manifest.yml
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "src/main.ts"]

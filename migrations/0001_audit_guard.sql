@@ -1,0 +1,17 @@
+-- The audit trail is append-only: SEC 17a-4's audit-trail alternative needs every change kept.
+-- The application's role must not own this table (an owner can disable triggers); see docs/operations.md.
+CREATE OR REPLACE FUNCTION audit_events_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER audit_events_no_update_delete
+  BEFORE UPDATE OR DELETE ON audit_events
+  FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change();
+--> statement-breakpoint
+CREATE TRIGGER audit_events_no_truncate
+  BEFORE TRUNCATE ON audit_events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse_change();

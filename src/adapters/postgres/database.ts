@@ -1,0 +1,43 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.js';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+export type Sql = postgres.Sql;
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations', import.meta.url));
+
+/** Any stable 64-bit number: replicas starting together take turns on it. */
+const MIGRATION_LOCK = 7_461_007_001;
+
+export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; db: Db } {
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    // Fail fast while Postgres is away, so a slash command can still answer within Slack's 3 s.
+    connect_timeout: 2,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { application_name: 'warroom' },
+  });
+  return { sql, db: drizzle(sql, { schema }) };
+}
+
+/**
+ * Applies pending migrations under a session advisory lock on a single dedicated connection, so
+ * several replicas starting at once migrate once and the others wait, then find nothing to do.
+ */
+export async function migrateDatabase(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    try {
+      await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

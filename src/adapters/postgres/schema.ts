@@ -1,0 +1,78 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, char, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: serial('id').primaryKey(),
+    requestKey: text('request_key').notNull(),
+    title: text('title').notNull(),
+    severity: text('severity').notNull(),
+    status: text('status').notNull().default('open'),
+    customerImpact: text('customer_impact'),
+    service: text('service'),
+    isPrivate: boolean('is_private').notNull().default(false),
+    declaredBy: text('declared_by').notNull(),
+    declaredAt: ts('declared_at').notNull(),
+    originChannel: text('origin_channel'),
+    roles: jsonb('roles').notNull().default(sql`'{}'::jsonb`),
+    lastStatus: text('last_status'),
+    resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    resolution: text('resolution'),
+    version: integer('version').notNull().default(1),
+    // War-room setup progress, one column per step (see app/setup-war-room.ts).
+    channelName: text('channel_name'),
+    channelId: text('channel_id'),
+    topicSet: boolean('topic_set').notNull().default(false),
+    invited: boolean('invited').notNull().default(false),
+    headerTs: text('header_ts'),
+    pinned: boolean('pinned').notNull().default(false),
+    announceChannelId: text('announce_channel_id'),
+    announceTs: text('announce_ts'),
+    readyAt: ts('ready_at'),
+    failedAt: ts('failed_at'),
+  },
+  (t) => [
+    uniqueIndex('incidents_request_key_uq').on(t.requestKey),
+    uniqueIndex('incidents_channel_id_uq').on(t.channelId),
+    index('incidents_open_idx').on(t.status, t.severity),
+  ],
+);
+
+/** Append-only, hash-chained; triggers (migration 0001) refuse UPDATE, DELETE and TRUNCATE. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    occurredAt: ts('occurred_at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    incidentId: integer('incident_id'),
+    subject: text('subject').notNull(),
+    data: jsonb('data'),
+    prevHash: char('prev_hash', { length: 64 }).notNull(),
+    hash: char('hash', { length: 64 }).notNull(),
+  },
+  (t) => [index('audit_events_incident_idx').on(t.incidentId, t.seq)],
+);
+
+/** The outbox: work recorded with the change that needs it, then run by the queue. */
+export const workItems = pgTable(
+  'work_items',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    payload: jsonb('payload').notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    runAt: ts('run_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('work_items_dedupe_uq').on(t.dedupeKey), index('work_items_pending_idx').on(t.status, t.runAt)],
+);

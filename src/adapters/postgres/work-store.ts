@@ -1,0 +1,55 @@
+import { and, asc, eq, lt, sql as dsql } from 'drizzle-orm';
+import type { WorkItem } from '../../app/ports.js';
+import type { Db } from './database.js';
+import { workItems } from './schema.js';
+
+export interface StoredWork {
+  id: number;
+  item: WorkItem;
+  status: 'pending' | 'done' | 'failed';
+  attempts: number;
+}
+
+/** The outbox's bookkeeping: Postgres says what is still owed; Redis only wakes workers. */
+export class PostgresWorkStore {
+  constructor(private readonly db: Db) {}
+
+  async get(id: number): Promise<StoredWork | null> {
+    const [r] = await this.db.select().from(workItems).where(eq(workItems.id, id));
+    if (!r) return null;
+    return { id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload } as WorkItem, status: r.status as StoredWork['status'], attempts: r.attempts };
+  }
+
+  /**
+   * Counts a start before the work runs: after a crash (no error ever recorded) the next start
+   * still knows it is a retry and that a Slack post may already exist.
+   */
+  async begin(id: number): Promise<number> {
+    const [r] = await this.db.update(workItems).set({ attempts: dsql`${workItems.attempts} + 1`, updatedAt: new Date() }).where(eq(workItems.id, id)).returning({ attempts: workItems.attempts });
+    return r?.attempts ?? 1;
+  }
+
+  async attempted(id: number, error: string): Promise<void> {
+    await this.db.update(workItems).set({ lastError: error.slice(0, 2000), updatedAt: new Date() }).where(eq(workItems.id, id));
+  }
+
+  async finish(id: number, status: 'done' | 'failed', error?: string): Promise<void> {
+    await this.db.update(workItems).set({ status, lastError: error?.slice(0, 2000) ?? null, updatedAt: new Date() }).where(and(eq(workItems.id, id), eq(workItems.status, 'pending')));
+  }
+
+  /** Pending items created before `before`: what the reconciler re-offers to the queue. */
+  async pending(before: Date, limit = 1000): Promise<Array<{ id: number; item: WorkItem }>> {
+    const rows = await this.db
+      .select()
+      .from(workItems)
+      .where(and(eq(workItems.status, 'pending'), lt(workItems.createdAt, before)))
+      .orderBy(asc(workItems.id))
+      .limit(limit);
+    return rows.map((r) => ({ id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload } as WorkItem }));
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const rows = await this.db.select({ status: workItems.status, n: dsql<number>`count(*)::int` }).from(workItems).groupBy(workItems.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+}

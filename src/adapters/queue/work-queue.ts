@@ -1,0 +1,114 @@
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PermanentError, TransientError, type WorkItem } from '../../app/ports.js';
+import type { Logger } from '../../app/deps.js';
+import type { PostgresWorkStore } from '../postgres/work-store.js';
+
+export const WORK_QUEUE = 'work';
+/** BullMQ job ids may not contain `:`; `wi-<outbox id>` is unique and deterministic. */
+export const workJobId = (id: number): string => `wi-${id}`;
+
+export interface WorkQueueOptions {
+  redisUrl: string;
+  /** Key prefix; `{…}` keeps a queue's keys in one Redis Cluster slot. */
+  prefix: string;
+  store: PostgresWorkStore;
+  run: (item: WorkItem, attempt: number) => Promise<void>;
+  onFailed: (item: WorkItem, error: string) => Promise<void>;
+  log: Logger;
+  concurrency?: number;
+  attempts?: number;
+  backoffMs?: number;
+  reconcileEveryMs?: number;
+}
+
+/**
+ * Runs outbox work through BullMQ. At-least-once: the Postgres row is the promise, the job is the
+ * wake-up. The reconciler re-offers rows still pending, so a Redis flush or restart loses nothing;
+ * re-adding a job id that exists is a no-op, so it never doubles work that is queued.
+ */
+export class WorkQueue {
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly opts: WorkQueueOptions) {
+    this.queue = new Queue(WORK_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+  }
+
+  private redis(): Redis {
+    const r = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    r.on('error', (err) => this.opts.log.warn({ err: err.message }, 'redis connection error'));
+    this.connections.push(r);
+    return r;
+  }
+
+  async dispatch(items: Array<{ id: number; item: WorkItem }>): Promise<void> {
+    const attempts = this.opts.attempts ?? 8;
+    await this.queue.addBulk(
+      items.map(({ id, item }) => ({
+        name: item.kind,
+        data: { workId: id },
+        opts: { jobId: workJobId(id), attempts, backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 }, removeOnComplete: true, removeOnFail: 5000 },
+      })),
+    );
+  }
+
+  /** Queues work whose dispatch may have been lost (crash after commit, Redis flush). */
+  async reconcile(): Promise<number> {
+    const pending = await this.opts.store.pending(new Date(Date.now() - 2000));
+    if (pending.length) await this.dispatch(pending);
+    return pending.length;
+  }
+
+  start(): void {
+    this.worker = new Worker(WORK_QUEUE, (job) => this.process(job), {
+      connection: this.redis(),
+      prefix: this.opts.prefix,
+      concurrency: this.opts.concurrency ?? 8,
+    });
+    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'work queue worker error'));
+    const every = this.opts.reconcileEveryMs ?? 30_000;
+    const tick = () =>
+      this.reconcile().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'work reconcile failed'));
+    void tick();
+    this.timer = setInterval(tick, every);
+    this.timer.unref();
+  }
+
+  private async process(job: Job<{ workId: number }>): Promise<void> {
+    const stored = await this.opts.store.get(job.data.workId);
+    if (!stored || stored.status !== 'pending') return;
+    const starts = await this.opts.store.begin(stored.id);
+    const attempt = job.attemptsMade + 1;
+    try {
+      await this.opts.run(stored.item, starts);
+      await this.opts.store.finish(stored.id, 'done');
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.opts.store.attempted(stored.id, message);
+      if (err instanceof TransientError && err.retryAfterMs !== null) {
+        // Slack said when: wait exactly that long, and don't count it as a failed attempt.
+        await job.moveToDelayed(Date.now() + err.retryAfterMs, job.token);
+        throw new DelayedError();
+      }
+      const final = err instanceof PermanentError || attempt >= (job.opts.attempts ?? 1);
+      if (!final) throw err;
+      this.opts.log.error({ kind: stored.item.kind, key: stored.item.dedupeKey, err: message, attempt }, 'work failed for good');
+      await this.opts.store.finish(stored.id, 'failed', message);
+      await this.opts.onFailed(stored.item, message);
+    }
+  }
+
+  async depth(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.worker?.close();
+    await this.queue.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}

@@ -1,0 +1,116 @@
+import type { Incident } from '../../domain/incident.js';
+import { commander } from '../../domain/incident.js';
+import { severityById, type Policy } from '../../domain/policy.js';
+import { formatClock, formatDesk } from '../../domain/time.js';
+import type { IncidentView } from '../../app/ports.js';
+import { esc, mention, severityLabel } from '../../app/messages.js';
+import { ACTION, FIELD, VIEW, encodeRoleTarget } from './ids.js';
+
+// Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
+export type Block = Record<string, unknown>;
+
+const SEV_EMOJI: Record<string, string> = { sev1: ':red_circle:', sev2: ':large_orange_circle:', sev3: ':large_yellow_circle:', sev4: ':large_blue_circle:' };
+const emoji = (sev: string): string => SEV_EMOJI[sev] ?? ':white_circle:';
+const plain = (text: string, max: number): { type: 'plain_text'; text: string; emoji: boolean } => ({ type: 'plain_text', text: truncate(text, max), emoji: true });
+const md = (text: string): { type: 'mrkdwn'; text: string } => ({ type: 'mrkdwn', text: truncate(text, 3000) });
+
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function statusText(incident: Incident): string {
+  return incident.status === 'resolved' ? ':white_check_mark: Resolved' : ':fire: Open';
+}
+
+/** The pinned card in the war room: what is happening, and who holds which role. */
+export function headerCard(policy: Policy, view: IncidentView): { text: string; blocks: Block[] } {
+  const i = view.incident;
+  const sev = severityById(policy, i.severity);
+  const deadline = sev ? new Date(i.declaredAt.getTime() + sev.respondWithinMs) : null;
+  const blocks: Block[] = [
+    { type: 'header', text: plain(`${view.ref} · ${severityLabel(policy, i.severity)}${i.status === 'resolved' ? ' · RESOLVED' : ''}`, 150) },
+    { type: 'section', text: md(`${emoji(i.severity)} *${esc(i.title)}*`) },
+    {
+      type: 'section',
+      fields: [
+        md(`*Status*\n${statusText(i)}`),
+        md(`*Severity*\n${severityLabel(policy, i.severity)}${sev ? ` — ${esc(sev.description)}` : ''}`),
+        md(`*Declared*\n${mention(i.declaredBy)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
+        md(`*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
+        ...(i.service ? [md(`*Service*\n${esc(i.service)}`)] : []),
+        ...(i.customerImpact ? [md(`*Customer impact*\n${esc(truncate(i.customerImpact, 1900))}`)] : []),
+      ],
+    },
+    { type: 'divider' },
+  ];
+  for (const role of policy.roles) {
+    const holder = i.roles[role.id]?.userId;
+    const required = sev?.requiredRoles.includes(role.id);
+    blocks.push({ type: 'section', block_id: `holder|${role.id}`, text: md(`*${esc(role.label)}*: ${holder ? mention(holder) : required ? '_unassigned — needed_' : '_unassigned_'}`) });
+    if (i.status === 'open') {
+      blocks.push({
+        type: 'actions',
+        block_id: encodeRoleTarget(i.id, role.id),
+        elements: [
+          { type: 'button', action_id: ACTION.roleTake, text: plain('Take', 75), value: encodeRoleTarget(i.id, role.id) },
+          { type: 'users_select', action_id: ACTION.roleAssign, placeholder: plain('Assign…', 150) },
+        ],
+      });
+    }
+  }
+  if (i.lastStatus && i.status === 'open') blocks.push({ type: 'context', elements: [md(`*Latest status:* ${esc(truncate(i.lastStatus, 2800))}`)] });
+  if (i.status === 'resolved') {
+    blocks.push({ type: 'section', text: md(`*Resolved* by ${i.resolvedBy ? mention(i.resolvedBy) : '—'} at ${i.resolvedAt ? formatDesk(i.resolvedAt, policy.timezone) : '—'}\n${esc(i.resolution ?? '')}`) });
+  }
+  const ic = commander(i);
+  return { text: `${view.ref} ${severityLabel(policy, i.severity)}: ${esc(truncate(i.title, 150))} — IC ${ic ? mention(ic) : 'unassigned'}`, blocks };
+}
+
+/** The post in the announcements channel. `mentions` are `<!subteam^…>` strings (the Sev1 group). */
+export function announcement(policy: Policy, view: IncidentView, mentions: string[]): { text: string; blocks: Block[] } {
+  const i = view.incident;
+  const room = view.channelId ? `<#${view.channelId}>` : '(war room being set up)';
+  const lead = i.status === 'resolved' ? ':white_check_mark: *Resolved*' : `${emoji(i.severity)} *${severityLabel(policy, i.severity)} declared*`;
+  const ping = i.status === 'open' && mentions.length ? `${mentions.join(' ')} ` : '';
+  const text = `${ping}${lead} ${view.ref}: ${esc(i.title)}`;
+  const blocks: Block[] = [
+    { type: 'section', text: md(`${text}\nWar room: ${room} · declared by ${mention(i.declaredBy)} at ${formatDesk(i.declaredAt, policy.timezone)}`) },
+  ];
+  if (i.status === 'resolved' && i.resolution) blocks.push({ type: 'context', elements: [md(`Resolution: ${esc(truncate(i.resolution, 2800))}`)] });
+  return { text, blocks };
+}
+
+export interface ModalDefaults {
+  title: string | null;
+  severity: string | null;
+  originChannel: string | null;
+}
+
+/** The declaration form: `/incident` alone, or with only a severity. */
+export function declareModal(policy: Policy, d: ModalDefaults): Block {
+  const options = policy.severities.map((s) => ({
+    text: plain(`${s.id.toUpperCase()} ${s.label}`, 75),
+    description: plain(s.description, 75),
+    value: s.id,
+  }));
+  const initial = options.find((o) => o.value === d.severity);
+  return {
+    type: 'modal',
+    callback_id: VIEW.declare,
+    private_metadata: JSON.stringify({ origin: d.originChannel }),
+    title: plain('Declare an incident', 24),
+    submit: plain('Declare', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      { type: 'input', block_id: FIELD.title, label: plain('Title', 2000), element: { type: 'plain_text_input', action_id: 'v', max_length: 150, ...(d.title ? { initial_value: truncate(d.title, 150) } : {}) } },
+      { type: 'input', block_id: FIELD.severity, label: plain('Severity', 2000), element: { type: 'static_select', action_id: 'v', options, ...(initial ? { initial_option: initial } : {}) } },
+      { type: 'input', block_id: FIELD.impact, optional: true, label: plain('Customer impact', 2000), element: { type: 'plain_text_input', action_id: 'v', multiline: true, max_length: 2000 } },
+      ...(policy.services.length
+        ? [{ type: 'input', block_id: FIELD.serviceSelect, optional: true, label: plain('Affected service', 2000), element: { type: 'static_select', action_id: 'v', options: policy.services.slice(0, 100).map((s) => ({ text: plain(s.name, 75), value: s.id })) } }]
+        : []),
+      { type: 'input', block_id: FIELD.serviceText, optional: true, label: plain(policy.services.length ? '…or another service' : 'Affected service', 2000), element: { type: 'plain_text_input', action_id: 'v', max_length: 100 } },
+      { type: 'input', block_id: FIELD.private, optional: true, label: plain('Visibility', 2000), element: { type: 'checkboxes', action_id: 'v', options: [{ text: plain('Private incident (private channel)', 75), value: 'private' }] } },
+    ],
+  };
+}

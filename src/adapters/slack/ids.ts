@@ -1,0 +1,30 @@
+/** Every action_id and callback_id the bot registers, in one place. */
+export const ACTION = {
+  roleTake: 'role_take',
+  roleAssign: 'role_assign',
+  acknowledge: 'incident_ack',
+} as const;
+
+export const VIEW = {
+  declare: 'declare_incident',
+} as const;
+
+/** block_ids in the declaration modal. */
+export const FIELD = {
+  title: 'title',
+  severity: 'severity',
+  impact: 'impact',
+  serviceSelect: 'service_select',
+  serviceText: 'service_text',
+  private: 'private',
+} as const;
+
+/** Metadata event type on the bot's own posts: a retry after a crash finds them instead of posting twice. */
+export const POST_METADATA = 'warroom_post';
+
+/** `<incident id>|<role>` in button values and the assign picker's block_id. */
+export const encodeRoleTarget = (incidentId: number, role: string): string => `role|${incidentId}|${role}`;
+export function decodeRoleTarget(value: string | undefined): { incidentId: number; role: string } | null {
+  const m = /^role\|(\d{1,9})\|([a-z0-9_-]{1,64})$/.exec(value ?? '');
+  return m ? { incidentId: Number(m[1]), role: m[2]! } : null;
+}

@@ -1,0 +1,173 @@
+import type { WebClient } from '@slack/web-api';
+import type { Policy } from '../../domain/policy.js';
+import type { ChatPlatform, CreateChannelResult, IncidentView, PostKey } from '../../app/ports.js';
+import type { Logger } from '../../app/deps.js';
+import { announcement, headerCard, type Block } from './blocks.js';
+import { POST_METADATA } from './ids.js';
+import { classifySlackError, slackErrorCode } from './slack-errors.js';
+
+type Args = Record<string, unknown>;
+
+/**
+ * ChatPlatform over Slack's Web API. Every call goes through `call`, which turns Slack's failures
+ * into TransientError / PermanentError; retries belong to the queue, not to the WebClient.
+ */
+export class SlackChat implements ChatPlatform {
+  private groupIds = new Map<string, string>();
+  private channelIds = new Map<string, string>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly policy: Policy,
+    private readonly botUserId: string,
+    private readonly log: Logger,
+  ) {}
+
+  private async call<T = Record<string, any>>(method: string, args: Args, tolerate: string[] = []): Promise<T & { ok: boolean; error?: string }> {
+    try {
+      return (await this.client.apiCall(method, args)) as T & { ok: boolean };
+    } catch (err) {
+      const code = slackErrorCode(err);
+      if (code && tolerate.includes(code)) return { ok: false, error: code } as T & { ok: boolean; error: string };
+      throw classifySlackError(method, err);
+    }
+  }
+
+  async createChannel(name: string, isPrivate: boolean): Promise<CreateChannelResult> {
+    const r = await this.call<{ channel: { id: string } }>('conversations.create', { name, is_private: isPrivate }, ['name_taken']);
+    return r.ok ? { ok: true, id: r.channel.id } : { ok: false, reason: 'name_taken' };
+  }
+
+  async findOwnChannel(name: string, since: Date): Promise<string | null> {
+    const ch = await this.findChannel(name);
+    if (!ch) return null;
+    return ch.creator === this.botUserId && ch.created * 1000 >= since.getTime() ? ch.id : null;
+  }
+
+  private async findChannel(name: string): Promise<{ id: string; creator: string; created: number; is_member: boolean; is_private: boolean } | null> {
+    let cursor: string | undefined;
+    do {
+      const r = await this.call<{ channels: Array<{ id: string; name: string; creator: string; created: number; is_member: boolean; is_private: boolean }>; response_metadata?: { next_cursor?: string } }>(
+        'conversations.list',
+        { types: 'public_channel,private_channel', exclude_archived: true, limit: 1000, cursor },
+      );
+      const hit = r.channels.find((c) => c.name === name);
+      if (hit) return hit;
+      cursor = r.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return null;
+  }
+
+  /** The id of a policy channel (by name), joining it if public and the bot is not in it yet. */
+  private async channelId(name: string): Promise<string> {
+    const cached = this.channelIds.get(name);
+    if (cached) return cached;
+    const ch = await this.findChannel(name);
+    if (!ch) throw classifySlackError('conversations.list', { code: 'slack_webapi_platform_error', data: { error: `channel_not_found: #${name} (policy channels)` } });
+    if (!ch.is_member && !ch.is_private) await this.call('conversations.join', { channel: ch.id }, ['already_in_channel']);
+    this.channelIds.set(name, ch.id);
+    return ch.id;
+  }
+
+  private async groupId(handle: string): Promise<string | null> {
+    if (!this.groupIds.has(handle)) {
+      const r = await this.call<{ usergroups: Array<{ id: string; handle: string }> }>('usergroups.list', {});
+      for (const g of r.usergroups) this.groupIds.set(g.handle, g.id);
+    }
+    return this.groupIds.get(handle) ?? null;
+  }
+
+  private async groupMembers(handle: string): Promise<string[]> {
+    const id = await this.groupId(handle);
+    if (!id) {
+      this.log.warn({ group: handle }, 'user group from the policy not found in Slack');
+      return [];
+    }
+    const r = await this.call<{ users: string[] }>('usergroups.users.list', { usergroup: id });
+    return r.users;
+  }
+
+  async setTopic(channelId: string, topic: string): Promise<void> {
+    await this.call('conversations.setTopic', { channel: channelId, topic });
+  }
+
+  async invite(channelId: string, users: string[], groups: string[]): Promise<void> {
+    const everyone = new Set(users);
+    for (const g of groups) for (const u of await this.groupMembers(g)) everyone.add(u);
+    everyone.delete(this.botUserId);
+    const list = [...everyone];
+    for (let i = 0; i < list.length; i += 100) {
+      // force: invite the rest even when some are already in (a retry) or deactivated.
+      const r = await this.call<{ errors?: Array<{ user: string; error: string }> }>(
+        'conversations.invite',
+        { channel: channelId, users: list.slice(i, i + 100).join(','), force: true },
+        ['already_in_channel'],
+      );
+      for (const e of r.errors ?? []) if (e.error !== 'already_in_channel') this.log.warn({ user: e.user, error: e.error, channel: channelId }, 'could not invite a user');
+    }
+  }
+
+  /** Posts once per key: on a retry, first looks for the post an earlier attempt may have made. */
+  private async postOnce(channel: string, key: PostKey, message: { text: string; blocks?: Block[] }, oldest?: Date): Promise<string> {
+    if (key.retry) {
+      const r = await this.call<{ messages: Array<{ ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }> }>('conversations.history', {
+        channel,
+        limit: 200,
+        include_all_metadata: true,
+        ...(oldest ? { oldest: (oldest.getTime() / 1000).toFixed(6) } : {}),
+      });
+      const found = r.messages.find((m) => m.metadata?.event_type === POST_METADATA && m.metadata.event_payload?.key === key.key);
+      if (found) return found.ts;
+    }
+    const r = await this.call<{ ts: string }>('chat.postMessage', {
+      channel,
+      ...message,
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: { event_type: POST_METADATA, event_payload: { key: key.key } },
+    });
+    return r.ts;
+  }
+
+  async postHeader(channelId: string, view: IncidentView, key: PostKey): Promise<string> {
+    return this.postOnce(channelId, key, headerCard(this.policy, view));
+  }
+
+  async updateHeader(channelId: string, ts: string, view: IncidentView): Promise<void> {
+    await this.call('chat.update', { channel: channelId, ts, ...headerCard(this.policy, view) });
+  }
+
+  async pin(channelId: string, ts: string): Promise<void> {
+    await this.call('pins.add', { channel: channelId, timestamp: ts }, ['already_pinned']);
+  }
+
+  private async mentions(groups: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const g of groups) {
+      const id = await this.groupId(g);
+      if (id) out.push(`<!subteam^${id}>`);
+      else this.log.warn({ group: g }, 'announce group from the policy not found in Slack');
+    }
+    return out;
+  }
+
+  async announce(view: IncidentView, key: PostKey, mentionGroups: string[]): Promise<{ channelId: string; ts: string }> {
+    const channelId = await this.channelId(this.policy.channels.announcements);
+    const ts = await this.postOnce(channelId, key, announcement(this.policy, view, await this.mentions(mentionGroups)), new Date(view.incident.declaredAt.getTime() - 60_000));
+    return { channelId, ts };
+  }
+
+  async updateAnnouncement(channelId: string, ts: string, view: IncidentView): Promise<void> {
+    await this.call('chat.update', { channel: channelId, ts, ...announcement(this.policy, view, []) });
+  }
+
+  async postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void> {
+    const channel = 'channelId' in target ? target.channelId : await this.channelId(this.policy.channels.announcements);
+    await this.postOnce(channel, key, { text }, new Date(Date.now() - 3_600_000));
+  }
+
+  async notifyUser(userId: string, text: string): Promise<void> {
+    // chat.postMessage to a user id lands in the bot's DM with them.
+    await this.call('chat.postMessage', { channel: userId, text });
+  }
+}

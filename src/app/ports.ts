@@ -1,0 +1,146 @@
+import type { Incident } from '../domain/incident.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** An append to the audit trail; the store chains and hashes it in the caller's transaction. */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  incidentId: number | null;
+  subject: string;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditView extends AuditEntry {
+  seq: number;
+  occurredAt: Date;
+}
+
+/**
+ * Work that must happen after a change commits (a Slack post, a page). It is written in the same
+ * transaction as the change, then handed to the queue; `dedupeKey` makes a retried request or a
+ * double click enqueue it once.
+ */
+export type WorkItem =
+  | { kind: 'warroom.setup'; dedupeKey: string; payload: { incidentId: number } }
+  | { kind: 'incident.sync'; dedupeKey: string; payload: { incidentId: number } }
+  | { kind: 'incident.notice'; dedupeKey: string; payload: { incidentId: number; where: 'war-room' | 'announcements'; text: string } }
+  | { kind: 'incident.invite'; dedupeKey: string; payload: { incidentId: number; users: string[] } };
+
+export type WorkKind = WorkItem['kind'];
+
+/** Progress of the war-room setup, recorded step by step so a retry resumes where it stopped. */
+export interface WarRoomState {
+  originChannel: string | null;
+  channelName: string | null;
+  channelId: string | null;
+  topicSet: boolean;
+  invited: boolean;
+  headerTs: string | null;
+  pinned: boolean;
+  announceChannelId: string | null;
+  announceTs: string | null;
+  readyAt: Date | null;
+  failedAt: Date | null;
+}
+
+export interface NewIncident {
+  requestKey: string;
+  title: string;
+  severity: string;
+  customerImpact: string | null;
+  service: string | null;
+  isPrivate: boolean;
+  declaredBy: string;
+  declaredAt: Date;
+  originChannel: string | null;
+}
+
+/** One Postgres transaction: reads lock, writes, audit and enqueued work commit together. */
+export interface IncidentTx {
+  /** Inserts unless `requestKey` was seen; then returns the incident it declared. */
+  insertIncident(draft: NewIncident): Promise<{ incident: Incident; created: boolean }>;
+  /** Locks the incident row until commit (concurrent role clicks serialize here). */
+  lockIncident(id: number): Promise<Incident | null>;
+  lockIncidentByChannel(channelId: string): Promise<Incident | null>;
+  saveIncident(incident: Incident): Promise<void>;
+  audit(entry: AuditEntry): Promise<number>;
+  enqueue(item: WorkItem): Promise<void>;
+}
+
+export interface IncidentStore {
+  transaction<T>(fn: (tx: IncidentTx) => Promise<T>): Promise<T>;
+  get(id: number): Promise<Incident | null>;
+  findByChannel(channelId: string): Promise<Incident | null>;
+  warRoom(id: number): Promise<WarRoomState | null>;
+  recordWarRoom(id: number, patch: Partial<WarRoomState>): Promise<void>;
+  timeline(incidentId: number): Promise<AuditView[]>;
+  /** Appends an audit event on its own (for things that happen outside a change, e.g. a failure). */
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/** What the war room looks like, independent of Block Kit. */
+export interface IncidentView {
+  incident: Incident;
+  ref: string;
+  channelId: string | null;
+  channelName: string | null;
+}
+
+/**
+ * Identifies a post for idempotency. `retry` says an earlier attempt may have posted it already,
+ * so the platform looks for it first (costly, so only then).
+ */
+export interface PostKey {
+  key: string;
+  retry: boolean;
+}
+
+export type CreateChannelResult = { ok: true; id: string } | { ok: false; reason: 'name_taken' };
+
+/**
+ * The chat platform as the use cases need it. Implementations map vendor errors to
+ * `TransientError` (retry, maybe after a delay) or `PermanentError` (report to a human).
+ * Posting methods take an idempotency `key`: a retry after a crash finds the earlier post
+ * instead of posting twice.
+ */
+export interface ChatPlatform {
+  createChannel(name: string, isPrivate: boolean): Promise<CreateChannelResult>;
+  /** A channel with this name that the bot itself created since `since`, if any. */
+  findOwnChannel(name: string, since: Date): Promise<string | null>;
+  setTopic(channelId: string, topic: string): Promise<void>;
+  /** Invites users (ids) and the members of user groups (handles); existing members are fine. */
+  invite(channelId: string, users: string[], groups: string[]): Promise<void>;
+  postHeader(channelId: string, view: IncidentView, key: PostKey): Promise<string>;
+  updateHeader(channelId: string, ts: string, view: IncidentView): Promise<void>;
+  pin(channelId: string, ts: string): Promise<void>;
+  announce(view: IncidentView, key: PostKey, mentionGroups: string[]): Promise<{ channelId: string; ts: string }>;
+  updateAnnouncement(channelId: string, ts: string, view: IncidentView): Promise<void>;
+  postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void>;
+  /** A direct message; used to tell a declarer what went wrong. */
+  notifyUser(userId: string, text: string): Promise<void>;
+}
+
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
+
+export class PermanentError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}

@@ -1,0 +1,116 @@
+import { channelNameFor, incidentRef, type Incident } from '../domain/incident.js';
+import { severityById } from '../domain/policy.js';
+import type { IncidentDeps } from './deps.js';
+import { topicFor } from './messages.js';
+import type { IncidentView, WarRoomState } from './ports.js';
+
+const MAX_NAME_SUFFIX = 20;
+
+export function viewOf(incident: Incident, state: WarRoomState | null): IncidentView {
+  return { incident, ref: incidentRef(incident.id), channelId: state?.channelId ?? null, channelName: state?.channelName ?? null };
+}
+
+/**
+ * Builds the war room step by step. Each step's result is recorded before the next starts, so a
+ * retry (after a crash, a 429, a 5xx) resumes where the last attempt stopped:
+ * channel → topic → invitations → header card → pin → announcement.
+ *
+ * The dangerous crash is the one right after `conversations.create` succeeded but before its id was
+ * recorded: the retry meets `name_taken` for the name it chose itself, so it adopts the channel the
+ * bot created for this incident rather than opening `…-2`.
+ */
+export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attempt = 1): Promise<void> {
+  const retry = attempt > 1;
+  const { store, chat, policy } = deps;
+  const incident = await store.get(incidentId);
+  const state = await store.warRoom(incidentId);
+  if (!incident || !state) throw new Error(`${incidentRef(incidentId)} not found`);
+  if (state.readyAt) return;
+
+  if (!state.channelId) {
+    let suffix = 1;
+    if (state.channelName) {
+      const m = /-(\d+)$/.exec(state.channelName);
+      suffix = m && state.channelName !== channelNameFor(incident.id, incident.title) ? Number(m[1]) : 1;
+    }
+    for (; !state.channelId; suffix += 1) {
+      if (suffix > MAX_NAME_SUFFIX) throw new Error(`no free channel name for ${incidentRef(incident.id)} after ${MAX_NAME_SUFFIX} tries`);
+      const name = channelNameFor(incident.id, incident.title, suffix);
+      if (state.channelName !== name) {
+        state.channelName = name;
+        await store.recordWarRoom(incidentId, { channelName: name });
+      }
+      const created = await chat.createChannel(name, incident.isPrivate);
+      if (created.ok) {
+        state.channelId = created.id;
+      } else {
+        // Ours from an attempt that crashed before recording it? Adopt it; otherwise try the next name.
+        const own = await chat.findOwnChannel(name, new Date(incident.declaredAt.getTime() - 60_000));
+        if (own) state.channelId = own;
+      }
+    }
+    await store.recordWarRoom(incidentId, { channelId: state.channelId, channelName: state.channelName });
+  }
+  const channelId = state.channelId;
+  const view = viewOf(incident, state);
+
+  if (!state.topicSet) {
+    await chat.setTopic(channelId, topicFor(policy, incident));
+    await store.recordWarRoom(incidentId, { topicSet: true });
+  }
+  if (!state.invited) {
+    const sev = severityById(policy, incident.severity);
+    const users = [...new Set([incident.declaredBy, ...(sev?.defaultResponders.users ?? [])])];
+    await chat.invite(channelId, users, sev?.defaultResponders.groups ?? []);
+    await store.recordWarRoom(incidentId, { invited: true });
+  }
+  if (!state.headerTs) {
+    state.headerTs = await chat.postHeader(channelId, view, { key: `header-${incident.id}`, retry });
+    await store.recordWarRoom(incidentId, { headerTs: state.headerTs });
+  }
+  if (!state.pinned) {
+    await chat.pin(channelId, state.headerTs);
+    await store.recordWarRoom(incidentId, { pinned: true });
+  }
+  if (!state.announceTs) {
+    const sev = severityById(policy, incident.severity);
+    const posted = await chat.announce(view, { key: `announce-${incident.id}`, retry }, sev?.announceGroups ?? []);
+    await store.recordWarRoom(incidentId, { announceChannelId: posted.channelId, announceTs: posted.ts });
+  }
+  await store.recordWarRoom(incidentId, { readyAt: deps.clock.now() });
+  await store.audit({ actor: 'warroom', action: 'warroom.ready', incidentId, subject: incidentRef(incidentId), data: { channel: channelId, name: state.channelName } });
+  // Changes made while the room was being built (a role taken from the announcement) show now.
+  await syncIncidentView(deps, incidentId);
+}
+
+/**
+ * Re-renders the header card, topic and announcement from Postgres. Idempotent, so it is safe to
+ * run after every change, in any order: it always shows the latest state.
+ */
+export async function syncIncidentView(deps: IncidentDeps, incidentId: number): Promise<void> {
+  const incident = await deps.store.get(incidentId);
+  const state = await deps.store.warRoom(incidentId);
+  if (!incident || !state?.channelId) return; // the setup job renders it when the room exists
+  const view = viewOf(incident, state);
+  if (state.headerTs) await deps.chat.updateHeader(state.channelId, state.headerTs, view);
+  if (state.topicSet) await deps.chat.setTopic(state.channelId, topicFor(deps.policy, incident));
+  if (state.announceChannelId && state.announceTs) await deps.chat.updateAnnouncement(state.announceChannelId, state.announceTs, view);
+}
+
+/**
+ * The setup failed for good (a permanent Slack error, or retries exhausted). Nothing is dropped
+ * silently: it is audited, the declarer is told, and the announcements channel hears of it.
+ */
+export async function reportSetupFailure(deps: IncidentDeps, incidentId: number, error: string): Promise<void> {
+  const incident = await deps.store.get(incidentId);
+  if (!incident) return;
+  const ref = incidentRef(incidentId);
+  await deps.store.recordWarRoom(incidentId, { failedAt: deps.clock.now() });
+  await deps.store.audit({ actor: 'warroom', action: 'warroom.failed', incidentId, subject: ref, data: { error } });
+  const text = `:warning: The war room for ${ref} could not be set up (${error}). The incident is recorded; open a channel by hand and tell #${deps.policy.channels.announcements}.`;
+  const results = await Promise.allSettled([
+    deps.chat.notifyUser(incident.declaredBy, text),
+    deps.chat.postNotice({ announcements: true }, text, { key: `setup-failed-${incidentId}`, retry: false }),
+  ]);
+  for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason, incident: ref }, 'could not report a war-room failure');
+}

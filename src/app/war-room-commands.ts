@@ -1,0 +1,100 @@
+import { DomainError } from '../domain/errors.js';
+import { changeSeverity as changeSev, incidentRef, postStatus as post, resolve, validateFreeText, type Incident } from '../domain/incident.js';
+import { formatDesk } from '../domain/time.js';
+import { severityById } from '../domain/policy.js';
+import type { IncidentDeps } from './deps.js';
+import type { IncidentTx } from './ports.js';
+import { esc, mention, severityLabel } from './messages.js';
+
+/** Runs a war-room command against the incident that owns `channelId`, row-locked. */
+async function inWarRoom<T>(deps: IncidentDeps, channelId: string, fn: (tx: IncidentTx, incident: Incident) => Promise<T>): Promise<T> {
+  return deps.store.transaction(async (tx) => {
+    const incident = await tx.lockIncidentByChannel(channelId);
+    if (!incident) throw new DomainError('not_in_war_room', 'This channel is not an incident war room. Run the command in the incident\'s #inc-… channel.');
+    return fn(tx, incident);
+  });
+}
+
+async function followUp(tx: IncidentTx, incident: Incident, seq: number, text: string, alsoAnnounce: boolean): Promise<void> {
+  await tx.enqueue({ kind: 'incident.notice', dedupeKey: `notice-${seq}`, payload: { incidentId: incident.id, where: 'war-room', text } });
+  if (alsoAnnounce) {
+    await tx.enqueue({ kind: 'incident.notice', dedupeKey: `announce-${seq}`, payload: { incidentId: incident.id, where: 'announcements', text: `${incidentRef(incident.id)}: ${text}` } });
+  }
+  await tx.enqueue({ kind: 'incident.sync', dedupeKey: `sync-${incident.id}-v${incident.version}`, payload: { incidentId: incident.id } });
+}
+
+/** `/incident status <text>`: records the update and posts it in the war room. */
+export async function postStatus(deps: IncidentDeps, channelId: string, userId: string, rawText: string): Promise<Incident> {
+  const text = validateFreeText(rawText, 'status_update', true)!;
+  return inWarRoom(deps, channelId, async (tx, incident) => {
+    post(incident, text);
+    await tx.saveIncident(incident);
+    const seq = await tx.audit({ actor: userId, action: 'incident.status_posted', incidentId: incident.id, subject: incidentRef(incident.id), data: { text } });
+    await followUp(tx, incident, seq, `:memo: *Status update* from ${mention(userId)}:\n${esc(text)}`, false);
+    return incident;
+  });
+}
+
+/** `/incident sevN <reason>` in the war room. Announced, since a severity change changes who cares. */
+export async function changeSeverity(deps: IncidentDeps, channelId: string, userId: string, severity: string, rawReason: string): Promise<{ incident: Incident; previous: string }> {
+  if (!severityById(deps.policy, severity)) throw new DomainError('unknown_severity', `"${severity}" is not a severity.`);
+  const reason = validateFreeText(rawReason, 'reason', true)!;
+  return inWarRoom(deps, channelId, async (tx, incident) => {
+    const previous = changeSev(incident, severity);
+    await tx.saveIncident(incident);
+    const seq = await tx.audit({ actor: userId, action: 'incident.severity_changed', incidentId: incident.id, subject: incidentRef(incident.id), data: { from: previous, to: severity, reason } });
+    const text = `:rotating_light: Severity changed ${previous.toUpperCase()} → *${severityLabel(deps.policy, severity)}* by ${mention(userId)}: ${esc(reason)}`;
+    await followUp(tx, incident, seq, text, true);
+    return { incident, previous };
+  });
+}
+
+/** `/incident resolve <summary>`. */
+export async function resolveIncident(deps: IncidentDeps, channelId: string, userId: string, rawSummary: string): Promise<Incident> {
+  const summary = validateFreeText(rawSummary, 'summary', true)!;
+  return inWarRoom(deps, channelId, async (tx, incident) => {
+    const now = deps.clock.now();
+    resolve(incident, userId, summary, now);
+    await tx.saveIncident(incident);
+    const seq = await tx.audit({
+      actor: userId,
+      action: 'incident.resolved',
+      incidentId: incident.id,
+      subject: incidentRef(incident.id),
+      data: { summary, duration_ms: now.getTime() - incident.declaredAt.getTime() },
+    });
+    const text = `:white_check_mark: *Resolved* by ${mention(userId)} at ${formatDesk(now, deps.policy.timezone)}: ${esc(summary)}`;
+    await followUp(tx, incident, seq, text, false);
+    return incident;
+  });
+}
+
+const ACTION_TEXT: Record<string, (d: Record<string, unknown>) => string> = {
+  'incident.declared': (d) => `declared ${String(d['severity']).toUpperCase()}: ${esc(String(d['title']))}`,
+  'role.assigned': (d) => `${d['role']} → ${mention(String(d['next']))}${d['previous'] ? ` (was ${mention(String(d['previous']))})` : ''}`,
+  'incident.status_posted': (d) => `status: ${esc(String(d['text']))}`,
+  'incident.severity_changed': (d) => `severity ${String(d['from']).toUpperCase()} → ${String(d['to']).toUpperCase()}: ${esc(String(d['reason']))}`,
+  'incident.resolved': (d) => `resolved: ${esc(String(d['summary']))}`,
+  'warroom.ready': (d) => `war room ready (<#${String(d['channel'])}>)`,
+  'warroom.failed': (d) => `war-room setup failed: ${esc(String(d['error']))}`,
+};
+
+/** `/incident timeline`: the incident's audit events, oldest first, as the IC reads them. */
+export async function incidentTimeline(deps: IncidentDeps, channelId: string): Promise<string> {
+  const incident = await deps.store.findByChannel(channelId);
+  if (!incident) throw new DomainError('not_in_war_room', 'This channel is not an incident war room. Run `/incident timeline` in the incident\'s #inc-… channel.');
+  const events = await deps.store.timeline(incident.id);
+  const lines = events.map((e) => {
+    const render = ACTION_TEXT[e.action];
+    const what = render ? render(e.data ?? {}) : esc(e.action);
+    return `• ${formatDesk(e.occurredAt, deps.policy.timezone)} — ${e.actor.startsWith('U') ? mention(e.actor) : esc(e.actor)} ${what}`;
+  });
+  const header = `*Timeline of ${incidentRef(incident.id)}* (${events.length} events)`;
+  // Slack's text limit: keep the newest events when the timeline is long.
+  let body = lines.join('\n');
+  while (body.length > 3500 && lines.length > 1) {
+    lines.shift();
+    body = `… earlier events omitted\n${lines.join('\n')}`;
+  }
+  return `${header}\n${body}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * The operating model as data. Everything an ops team tunes without a release lives here; the
+ * YAML schema that produces it is in src/config/policy-schema.ts.
+ */
+export interface Responders {
+  /** Slack user ids. */
+  users: string[];
+  /** Slack user-group handles (without `@`), resolved to members at use. */
+  groups: string[];
+}
+
+export interface SeverityPolicy {
+  /** `sev1` … `sev9`; the number orders them, 1 being the most severe. */
+  id: string;
+  label: string;
+  description: string;
+  respondWithinMs: number;
+  requiredRoles: string[];
+  defaultResponders: Responders;
+  /** Groups mentioned in the announcement (the Sev1 group). */
+  announceGroups: string[];
+}
+
+export interface RolePolicy {
+  id: string;
+  label: string;
+  description: string;
+}
+
+export interface ServicePolicy {
+  id: string;
+  name: string;
+}
+
+export interface Policy {
+  timezone: string;
+  severities: SeverityPolicy[];
+  roles: RolePolicy[];
+  services: ServicePolicy[];
+  channels: { announcements: string; compliance: string; approvals: string };
+}
+
+export const INCIDENT_COMMANDER = 'incident_commander';
+
+export function severityById(policy: Policy, id: string): SeverityPolicy | undefined {
+  return policy.severities.find((s) => s.id === id);
+}
+
+export function roleById(policy: Policy, id: string): RolePolicy | undefined {
+  return policy.roles.find((r) => r.id === id);
+}
+
+/** `sev1–sev4`, for error messages. */
+export function severityRange(policy: Policy): string {
+  const ids = policy.severities.map((s) => s.id);
+  return ids.length > 1 ? `${ids[0]}–${ids[ids.length - 1]}` : (ids[0] ?? '');
+}

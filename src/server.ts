@@ -1,0 +1,125 @@
+import { App, LogLevel } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Logger as Pino } from 'pino';
+import type { Policy } from './domain/policy.js';
+import type { Clock } from './app/ports.js';
+import { systemClock } from './app/ports.js';
+import type { IncidentDeps } from './app/deps.js';
+import { onWorkFailed, runWork } from './app/work-handlers.js';
+import { connect, migrateDatabase } from './adapters/postgres/database.js';
+import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
+import { PostgresWorkStore } from './adapters/postgres/work-store.js';
+import { WorkQueue } from './adapters/queue/work-queue.js';
+import { SlackChat } from './adapters/slack/slack-chat.js';
+import { registerIncidentCommand } from './adapters/slack/listeners/incident-command.js';
+import { registerRoleActions } from './adapters/slack/listeners/role-actions.js';
+import { registerDeclareView } from './adapters/slack/listeners/declare-view.js';
+import { healthRoutes } from './http/health.js';
+import type { Env } from './config/env.js';
+
+export interface WarroomOptions {
+  env: Env;
+  policy: Policy;
+  log: Pino;
+  clock?: Clock;
+  /** Queue tuning; tests shorten the backoff so retries happen within a test. */
+  queue?: { attempts?: number; backoffMs?: number; reconcileEveryMs?: number; concurrency?: number };
+  /** Slack WebClient request timeout. */
+  slackTimeoutMs?: number;
+}
+
+export interface Warroom {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+  queue: WorkQueue;
+}
+
+/**
+ * The composition root: the only place where adapters meet use cases. Nothing connects at
+ * import time; `startWarroom` builds, migrates, connects and listens, `stop` undoes it.
+ */
+export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
+  const { env, policy, log } = opts;
+  const clock = opts.clock ?? systemClock;
+
+  await migrateDatabase(env.DATABASE_URL);
+  const { sql, db } = connect(env.DATABASE_URL);
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+
+  const client = new WebClient(env.SLACK_BOT_TOKEN, {
+    slackApiUrl: env.SLACK_API_URL,
+    // Retries belong to the job queue (which honours Retry-After without blocking other work).
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: opts.slackTimeoutMs ?? 10_000,
+    logLevel: 'error' as never,
+  });
+  // Fails loudly on a revoked or wrong token, before taking any traffic.
+  const auth = (await client.auth.test()) as { user_id: string; bot_id: string; team_id: string };
+  log.info({ team: auth.team_id, bot: auth.user_id }, 'connected to Slack');
+
+  const chat = new SlackChat(client, policy, auth.user_id, log);
+  const workStore = new PostgresWorkStore(db);
+  const deps: IncidentDeps = { store: undefined as never, chat, policy, clock, log };
+  const queue = new WorkQueue({
+    redisUrl: env.REDIS_URL,
+    prefix: env.REDIS_PREFIX,
+    store: workStore,
+    run: (item, attempt) => runWork(deps, item, attempt),
+    onFailed: (item, error) => onWorkFailed(deps, item, error),
+    log,
+    ...opts.queue,
+  });
+  deps.store = new PostgresIncidentStore(db, clock, async (items) => {
+    // Committed already: if Redis is away, the reconciler queues it later. Never fail the user.
+    await queue.dispatch(items).catch((err: Error) => log.warn({ err: err.message }, 'dispatch deferred to the reconciler'));
+  });
+
+  const routes = healthRoutes({
+    postgres: async () => void (await sql`select 1`),
+    redis: async () => void (await redis.ping()),
+  });
+
+  const app = new App({
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    token: env.SLACK_BOT_TOKEN,
+    botId: auth.bot_id,
+    botUserId: auth.user_id,
+    clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5000 },
+    logLevel: LogLevel.WARN,
+    ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : {}),
+    // Bolt types params with express types it does not ship; the shape is the same.
+    customRoutes: routes as never,
+  });
+  app.error(async (err) => {
+    log.error({ err }, 'unhandled error in a Slack listener');
+  });
+  registerIncidentCommand(app, deps);
+  registerRoleActions(app, deps);
+  registerDeclareView(app, deps);
+
+  queue.start();
+  const started = (await app.start(env.PORT)) as Server | undefined;
+  const port = started && typeof started.address === 'function' ? (started.address() as AddressInfo).port : env.PORT;
+  log.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'warroom is listening');
+
+  let stopped = false;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    queue,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.stop().catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { parseEnv } from '../../src/config/env.js';
+import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
+import type { Policy } from '../../src/domain/policy.js';
+import { createLogger } from '../../src/logger.js';
+import { FakeSlack } from '../../src/sandbox/fake-slack.js';
+import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
+import { cloneDatabase, REDIS_URL } from './databases.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-8c1f0e';
+export const BOT_TOKEN = 'xoxb-test-token-5d2a9b';
+
+/** The cast: people and groups a brokerage's Slack would have. */
+export const USERS = {
+  alice: 'UALICE01', // SRE on call
+  bob: 'UBOB0002', // trading platform engineer
+  carol: 'UCAROL03', // communications
+  dave: 'UDAVE004', // business / trading desk
+  erin: 'UERIN005', // SRE manager
+} as const;
+
+export function seedWorkspace(slack: FakeSlack): void {
+  slack.addUser({ id: USERS.alice, name: 'alice', realName: 'Alice Ng', phone: '+12125550101' });
+  slack.addUser({ id: USERS.bob, name: 'bob', realName: 'Bob Osei', phone: '+12125550102' });
+  slack.addUser({ id: USERS.carol, name: 'carol', realName: 'Carol Diaz', phone: '+12125550103' });
+  slack.addUser({ id: USERS.dave, name: 'dave', realName: 'Dave Kim', phone: '+12125550104' });
+  slack.addUser({ id: USERS.erin, name: 'erin', realName: 'Erin Walsh', phone: '+12125550105' });
+  slack.addUserGroup({ id: 'SSREONCALL', handle: 'sre-oncall', users: [USERS.alice, USERS.erin] });
+  slack.addUserGroup({ id: 'STRADINGOC', handle: 'trading-oncall', users: [USERS.bob] });
+  slack.addUserGroup({ id: 'SSEV1RESP', handle: 'sev1-responders', users: [USERS.alice, USERS.bob, USERS.erin] });
+  for (const name of ['incidents', 'compliance', 'deploy-approvals', 'general']) slack.addChannel({ name, members: Object.values(USERS) });
+}
+
+export interface Harness {
+  slack: FakeSlack;
+  bot: Warroom;
+  sql: postgres.Sql;
+  dbUrl: string;
+  policy: Policy;
+  logs: string[];
+  /** POSTs a signed slash command; returns the HTTP status and the ack body (parsed). */
+  command(command: string, text: string, opts?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; triggerId: string }>;
+  /** POSTs a signed interactivity payload. */
+  interact(payload: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  /** Clicks a button or picks in a select of a message the bot posted. */
+  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string }): Promise<{ status: number; body: any }>;
+  /** Waits until the incident's war room is ready (setup job done) and returns its row. */
+  warRoomReady(incidentId: number, timeoutMs?: number): Promise<{ channel_id: string; header_ts: string; channel_name: string }>;
+  restartBot(extra?: Partial<WarroomOptions>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const sig = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sig };
+}
+
+async function post(url: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...sign(body), ...headers }, body });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
+export const SHORT_QUEUE = { attempts: 5, backoffMs: 100, reconcileEveryMs: 1000, concurrency: 4 };
+
+export interface HarnessOptions {
+  policyYaml?: string;
+  queue?: WarroomOptions['queue'];
+  seed?: boolean;
+}
+
+/**
+ * A whole bot, as in production, against this machine's Postgres (a database of its own) and
+ * Redis (a key prefix of its own), with a fake Slack over HTTP.
+ */
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const db = await cloneDatabase(inject('templateDatabase'));
+  const slack = new FakeSlack({ botToken: BOT_TOKEN });
+  await slack.start();
+  if (opts.seed !== false) seedWorkspace(slack);
+  const policy = opts.policyYaml ? parsePolicy(opts.policyYaml, 'test policy') : loadPolicy(undefined);
+  const prefix = `wrt-${randomBytes(4).toString('hex')}`;
+  const env = parseEnv({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    PORT: '0',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      if (process.env['TEST_LOG_ECHO']) process.stderr.write(chunk);
+      cb();
+    },
+  });
+  const log = createLogger({ level: env.LOG_LEVEL, secrets: [BOT_TOKEN, SIGNING_SECRET], destination: sink });
+  const build = (extra: Partial<WarroomOptions> = {}) => startWarroom({ env, policy, log, queue: opts.queue ?? SHORT_QUEUE, ...extra });
+  let bot = await build();
+  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  let n = 0;
+
+  const h: Harness = {
+    slack,
+    get bot() {
+      return bot;
+    },
+    sql,
+    dbUrl: db.url,
+    policy,
+    logs,
+    async command(command, text, o = {}) {
+      n += 1;
+      const triggerId = o.triggerId ?? `trig-${n}-${randomBytes(3).toString('hex')}`;
+      const body = new URLSearchParams({
+        token: 'legacy-verification-token',
+        team_id: 'T0001',
+        team_domain: 'brokerage',
+        channel_id: o.channel ?? slack.channel('general')!.id,
+        channel_name: 'general',
+        user_id: o.user ?? USERS.alice,
+        user_name: 'someone',
+        command,
+        text,
+        api_app_id: 'A0WARROOM',
+        response_url: slack.responseUrl(`cmd-${n}`),
+        trigger_id: triggerId,
+      }).toString();
+      const r = await post(`${bot.url}/slack/events`, body, 'application/x-www-form-urlencoded', o.headers);
+      return { ...r, triggerId };
+    },
+    async interact(payload) {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return post(`${bot.url}/slack/events`, body, 'application/x-www-form-urlencoded');
+    },
+    async clickInMessage(channel, ts, actionId, user, o = {}) {
+      n += 1;
+      const ch = slack.channel(channel)!;
+      const message = ch.messages.find((m) => m.ts === ts);
+      const action: Record<string, unknown> = { action_id: actionId, block_id: o.blockId ?? 'b', action_ts: `${Date.now() / 1000}` };
+      if (o.value !== undefined) Object.assign(action, { type: 'button', value: o.value });
+      if (o.selectedUser !== undefined) Object.assign(action, { type: 'users_select', selected_user: o.selectedUser });
+      return h.interact({
+        type: 'block_actions',
+        team: { id: 'T0001', domain: 'brokerage' },
+        user: { id: user, username: 'someone', team_id: 'T0001' },
+        api_app_id: 'A0WARROOM',
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: ts, channel_id: ch.id, is_ephemeral: false },
+        trigger_id: `trig-a-${n}`,
+        channel: { id: ch.id, name: ch.name },
+        message: message ? { ts, text: message.text, blocks: message.blocks } : { ts },
+        response_url: slack.responseUrl(`act-${n}`),
+        actions: [action],
+      });
+    },
+    async warRoomReady(incidentId, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [row] = await sql`select channel_id, header_ts, channel_name, ready_at from incidents where id = ${incidentId}`;
+        if (row?.['ready_at']) return row as never;
+        if (Date.now() > deadline) throw new Error(`INC-${incidentId}'s war room not ready after ${timeoutMs} ms; Slack calls: ${JSON.stringify(slack.calls().slice(-8).map((c) => [c.method, c.error ?? c.status]))}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async restartBot(extra) {
+      await bot.stop();
+      bot = await build(extra);
+    },
+    async stop() {
+      await bot.stop();
+      await sql.end({ timeout: 5 });
+      await slack.stop();
+      await db.drop();
+    },
+  };
+  return h;
+}
+
+/** The incident number in an ack like "Declaring INC-42 …". */
+export function incidentIdFrom(ack: { body: any }): number {
+  const text = typeof ack.body === 'string' ? ack.body : (ack.body?.text ?? '');
+  const m = /INC-(\d+)/.exec(text);
+  if (!m) throw new Error(`no incident number in ${JSON.stringify(ack.body)}`);
+  return Number(m[1]);
+}
