@@ -1017,15 +1017,15 @@ export class FakeSlack {
     },
 
     'views.open': (a) => {
-      this.useTrigger(a.trigger_id);
       const view = this.viewArg(a.view, 'modal');
+      this.useTrigger(a.trigger_id); // an invalid view does not use the trigger up
       const id = this.newId('V');
       return { view: this.storeView({ id, hash: '', rootViewId: id, previousViewId: null, view }) };
     },
 
     'views.push': (a) => {
-      this.useTrigger(a.trigger_id);
       const view = this.viewArg(a.view, 'modal');
+      this.useTrigger(a.trigger_id);
       // The trigger comes from an interaction in the most recently opened modal stack.
       const top = [...this.viewsById.values()].filter((v) => !v.userId).pop();
       if (!top) fail('not_found');
@@ -1041,9 +1041,9 @@ export class FakeSlack {
       if (!current) fail('not_found');
       const hash = str(a.hash);
       // The hash guards against overwriting a view someone else updated meanwhile.
-      if (hash && hash !== current!.hash) fail('hash_conflict');
+      if (hash && hash !== current.hash) fail('hash_conflict');
       const view = this.viewArg(a.view, current.view.type === 'home' ? 'home' : 'modal');
-      return { view: this.storeView({ ...current!, view }) };
+      return { view: this.storeView({ ...current, view }) };
     },
 
     'views.publish': (a) => {
