@@ -27,6 +27,8 @@ export interface WarroomOptions {
   clock?: Clock;
   /** Queue tuning; tests shorten the backoff so retries happen within a test. */
   queue?: { attempts?: number; backoffMs?: number; reconcileEveryMs?: number; concurrency?: number };
+  /** Run queue workers in this process (default true); false makes a web-only replica. */
+  workers?: boolean;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
 }
@@ -103,7 +105,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   registerRoleActions(app, deps);
   registerDeclareView(app, deps);
 
-  queue.start();
+  if (opts.workers !== false) queue.start();
   const started = (await app.start(env.PORT)) as Server | undefined;
   const port = started && typeof started.address === 'function' ? (started.address() as AddressInfo).port : env.PORT;
   log.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'warroom is listening');

@@ -68,7 +68,7 @@ describe('request signing', () => {
     const headers = sign(body, 'not-the-secret');
     const res = await fetch(`${h.bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
     expect(res.status).toBe(401);
-    const [{ n }] = await h.sql`select count(*)::int as n from incidents where title = 'forged'`;
+    const n = (await h.sql`select count(*)::int as n from incidents where title = 'forged'`)[0]!['n'];
     expect(n).toBe(0);
   });
 });

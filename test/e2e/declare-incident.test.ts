@@ -61,7 +61,7 @@ describe('/incident sev1 <title> (fast path)', () => {
     const first = await h.command('/incident', 'sev2 Options quotes delayed', { triggerId: 'trig-retry-1' });
     const again = await h.command('/incident', 'sev2 Options quotes delayed', { triggerId: 'trig-retry-1', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
     expect(incidentIdFrom(again)).toBe(incidentIdFrom(first));
-    const [{ n }] = await h.sql`select count(*)::int as n from incidents where title = 'Options quotes delayed'`;
+    const n = (await h.sql`select count(*)::int as n from incidents where title = 'Options quotes delayed'`)[0]!['n'];
     expect(n).toBe(1);
     const room = await h.warRoomReady(incidentIdFrom(first));
     expect(h.slack.channels().filter((c) => c.name.startsWith(`inc-${incidentIdFrom(first)}-`))).toHaveLength(1);

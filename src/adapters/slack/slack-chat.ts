@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Policy } from '../../domain/policy.js';
+import { severityById, type Policy } from '../../domain/policy.js';
 import type { ChatPlatform, CreateChannelResult, IncidentView, PostKey } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
 import { announcement, headerCard, type Block } from './blocks.js';
@@ -158,7 +158,9 @@ export class SlackChat implements ChatPlatform {
   }
 
   async updateAnnouncement(channelId: string, ts: string, view: IncidentView): Promise<void> {
-    await this.call('chat.update', { channel: channelId, ts, ...announcement(this.policy, view, []) });
+    // Keep the group mention in the edited text (an edit notifies nobody, but the text should not change meaning).
+    const groups = severityById(this.policy, view.incident.severity)?.announceGroups ?? [];
+    await this.call('chat.update', { channel: channelId, ts, ...announcement(this.policy, view, await this.mentions(groups)) });
   }
 
   async postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void> {
