@@ -14,6 +14,7 @@ import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
 import { WorkQueue } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
+import { boltLogger } from './adapters/slack/bolt-logger.js';
 import { registerIncidentCommand } from './adapters/slack/listeners/incident-command.js';
 import { registerRoleActions } from './adapters/slack/listeners/role-actions.js';
 import { registerDeclareView } from './adapters/slack/listeners/declare-view.js';
@@ -93,7 +94,8 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     botId: auth.bot_id,
     botUserId: auth.user_id,
     clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5000 },
-    logLevel: LogLevel.WARN,
+    logger: boltLogger(log),
+    logLevel: LogLevel.INFO,
     ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : {}),
     // Bolt types params with express types it does not ship; the shape is the same.
     customRoutes: routes as never,

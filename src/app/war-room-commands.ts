@@ -75,8 +75,8 @@ const ACTION_TEXT: Record<string, (d: Record<string, unknown>) => string> = {
   'incident.status_posted': (d) => `status: ${esc(String(d['text']))}`,
   'incident.severity_changed': (d) => `severity ${String(d['from']).toUpperCase()} → ${String(d['to']).toUpperCase()}: ${esc(String(d['reason']))}`,
   'incident.resolved': (d) => `resolved: ${esc(String(d['summary']))}`,
-  'warroom.ready': (d) => `war room ready (<#${String(d['channel'])}>)`,
-  'warroom.failed': (d) => `war-room setup failed: ${esc(String(d['error']))}`,
+  'warroom.ready': (d) => `opened the war room <#${String(d['channel'])}>`,
+  'warroom.failed': (d) => `could not set up the war room: ${esc(String(d['error']))}`,
 };
 
 /** `/incident timeline`: the incident's audit events, oldest first, as the IC reads them. */

@@ -109,6 +109,6 @@ describe('war-room commands', () => {
     const again = await h.command('/incident', 'status still here', { channel, user: USERS.erin });
     expect(again.body.text).toContain('already resolved');
     const tl = await h.command('/incident', 'timeline', { channel });
-    for (const what of ['declared SEV1', 'status: failover', 'severity SEV1 → SEV2', 'resolved: routing restored', 'war room ready']) expect(tl.body.text).toContain(what);
+    for (const what of ['declared SEV1', 'status: failover', 'severity SEV1 → SEV2', 'resolved: routing restored', 'opened the war room']) expect(tl.body.text).toContain(what);
   });
 });
