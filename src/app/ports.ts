@@ -46,6 +46,7 @@ export interface WarRoomState {
   announceTs: string | null;
   readyAt: Date | null;
   failedAt: Date | null;
+  renderedVersion: number;
 }
 
 export interface NewIncident {
@@ -79,6 +80,11 @@ export interface IncidentStore {
   warRoom(id: number): Promise<WarRoomState | null>;
   recordWarRoom(id: number, patch: Partial<WarRoomState>): Promise<void>;
   timeline(incidentId: number): Promise<AuditView[]>;
+  /**
+   * Runs `fn` while holding the incident's view lock, so re-renders of one incident never
+   * overtake each other (a slow older render cannot overwrite a newer card).
+   */
+  exclusive<T>(incidentId: number, fn: () => Promise<T>): Promise<T>;
   /** Appends an audit event on its own (for things that happen outside a change, e.g. a failure). */
   audit(entry: AuditEntry): Promise<void>;
 }

@@ -77,7 +77,8 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
     const posted = await chat.announce(view, { key: `announce-${incident.id}`, retry }, sev?.announceGroups ?? []);
     await store.recordWarRoom(incidentId, { announceChannelId: posted.channelId, announceTs: posted.ts });
   }
-  await store.recordWarRoom(incidentId, { readyAt: deps.clock.now() });
+  // Everything above rendered this snapshot; the sync below shows anything that changed meanwhile.
+  await store.recordWarRoom(incidentId, { readyAt: deps.clock.now(), renderedVersion: incident.version });
   await store.audit({ actor: 'warroom', action: 'warroom.ready', incidentId, subject: incidentRef(incidentId), data: { channel: channelId, name: state.channelName } });
   // Changes made while the room was being built (a role taken from the announcement) show now.
   await syncIncidentView(deps, incidentId);
@@ -87,14 +88,19 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
  * Re-renders the header card, topic and announcement from Postgres. Idempotent, so it is safe to
  * run after every change, in any order: it always shows the latest state.
  */
-export async function syncIncidentView(deps: IncidentDeps, incidentId: number): Promise<void> {
-  const incident = await deps.store.get(incidentId);
-  const state = await deps.store.warRoom(incidentId);
-  if (!incident || !state?.channelId) return; // the setup job renders it when the room exists
-  const view = viewOf(incident, state);
-  if (state.headerTs) await deps.chat.updateHeader(state.channelId, state.headerTs, view);
-  if (state.topicSet) await deps.chat.setTopic(state.channelId, topicFor(deps.policy, incident));
-  if (state.announceChannelId && state.announceTs) await deps.chat.updateAnnouncement(state.announceChannelId, state.announceTs, view);
+export async function syncIncidentView(deps: IncidentDeps, incidentId: number, force = false): Promise<void> {
+  await deps.store.exclusive(incidentId, async () => {
+    const incident = await deps.store.get(incidentId);
+    const state = await deps.store.warRoom(incidentId);
+    if (!incident || !state?.channelId) return; // the setup job renders it when the room exists
+    // A burst of clicks queues many syncs; the first to run shows them all, the rest skip.
+    if (!force && state.renderedVersion >= incident.version) return;
+    const view = viewOf(incident, state);
+    if (state.headerTs) await deps.chat.updateHeader(state.channelId, state.headerTs, view);
+    if (state.topicSet) await deps.chat.setTopic(state.channelId, topicFor(deps.policy, incident));
+    if (state.announceChannelId && state.announceTs) await deps.chat.updateAnnouncement(state.announceChannelId, state.announceTs, view);
+    await deps.store.recordWarRoom(incidentId, { renderedVersion: incident.version });
+  });
 }
 
 /**

@@ -50,6 +50,8 @@ export interface Harness {
   /** Waits until the incident's war room is ready (setup job done) and returns its row. */
   warRoomReady(incidentId: number, timeoutMs?: number): Promise<{ channel_id: string; header_ts: string; channel_name: string }>;
   restartBot(extra?: Partial<WarroomOptions>): Promise<void>;
+  /** Another replica on the same Postgres, Redis prefix and Slack. */
+  startReplica(extra?: Partial<WarroomOptions>): Promise<Warroom>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   let bot = await build();
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   let n = 0;
+  const replicas: Warroom[] = [];
 
   const h: Harness = {
     slack,
@@ -180,7 +183,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await bot.stop();
       bot = await build(extra);
     },
+    async startReplica(extra) {
+      const r = await build(extra);
+      replicas.push(r);
+      return r;
+    },
     async stop() {
+      for (const r of replicas) await r.stop();
       await bot.stop();
       await sql.end({ timeout: 5 });
       await slack.stop();

@@ -14,7 +14,7 @@ const MIGRATION_LOCK = 7_461_007_001;
 
 export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; db: Db } {
   const sql = postgres(url, {
-    max: opts.max ?? 10,
+    max: opts.max ?? 20,
     // Fail fast while Postgres is away, so a slash command can still answer within Slack's 3 s.
     connect_timeout: 2,
     idle_timeout: 30,

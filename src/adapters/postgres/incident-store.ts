@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql as dsql } from 'drizzle-orm';
 import type { Incident, RoleHolder } from '../../domain/incident.js';
 import type { AuditEntry, AuditView, Clock, IncidentStore, IncidentTx, NewIncident, WarRoomState, WorkItem } from '../../app/ports.js';
 import type { Db } from './database.js';
@@ -50,6 +50,7 @@ function toWarRoom(r: Row): WarRoomState {
     announceTs: r.announceTs,
     readyAt: r.readyAt,
     failedAt: r.failedAt,
+    renderedVersion: r.renderedVersion,
   };
 }
 
@@ -153,6 +154,14 @@ export class PostgresIncidentStore implements IncidentStore {
       subject: r.subject,
       data: (r.data ?? {}) as Record<string, unknown>,
     }));
+  }
+
+  async exclusive<T>(incidentId: number, fn: () => Promise<T>): Promise<T> {
+    // Class 2 of the two-key advisory locks is "incident view"; released at commit or on error.
+    return this.db.transaction(async (tx) => {
+      await tx.execute(dsql`select pg_advisory_xact_lock(2, ${incidentId})`);
+      return fn();
+    });
   }
 
   async audit(entry: AuditEntry) {

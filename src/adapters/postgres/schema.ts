@@ -33,6 +33,8 @@ export const incidents = pgTable(
     announceChannelId: text('announce_channel_id'),
     announceTs: text('announce_ts'),
     readyAt: ts('ready_at'),
+    /** The incident version the Slack views last showed; a sync with nothing newer is skipped. */
+    renderedVersion: integer('rendered_version').notNull().default(0),
     failedAt: ts('failed_at'),
   },
   (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "incidents" ADD COLUMN "rendered_version" integer DEFAULT 0 NOT NULL;
