@@ -96,7 +96,8 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5000 },
     logger: boltLogger(log),
     logLevel: LogLevel.INFO,
-    ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : {}),
+    // In Socket Mode the receiver serves the custom routes (health, APIs) on its own HTTP port.
+    ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { port: env.PORT } } : {}),
     // Bolt types params with express types it does not ship; the shape is the same.
     customRoutes: routes as never,
   });

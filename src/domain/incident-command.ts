@@ -8,11 +8,10 @@ export type IncidentCommand =
   | { kind: 'status'; text: string }
   | { kind: 'severity'; severity: string; reason: string }
   | { kind: 'resolve'; summary: string }
-  | { kind: 'ack' }
   | { kind: 'timeline' }
   | { kind: 'help' };
 
-const WAR_ROOM_ONLY = new Set(['status', 'resolve', 'timeline', 'ack']);
+const WAR_ROOM_ONLY = new Set(['status', 'resolve', 'timeline']);
 
 export function parseIncidentCommand(policy: Policy, rawText: string, inWarRoom: boolean): IncidentCommand {
   const text = rawText.trim();
@@ -45,10 +44,8 @@ export function parseIncidentCommand(policy: Policy, rawText: string, inWarRoom:
       case 'resolve':
         if (rest === '') throw new DomainError('summary_required', 'Add a one-line summary, e.g. `/incident resolve routing restored after failover`.');
         return { kind: 'resolve', summary: rest };
-      case 'timeline':
-        return { kind: 'timeline' };
       default:
-        return { kind: 'ack' };
+        return { kind: 'timeline' };
     }
   }
 
@@ -66,7 +63,6 @@ export function incidentHelp(policy: Policy): string {
     '• `/incident` or `/incident <severity>` — open the declaration form',
     '*In a war-room channel:*',
     '• `/incident status <text>` — post a status update',
-    '• `/incident ack` — acknowledge (stops the response clock)',
     '• `/incident <severity> <reason>` — change severity',
     '• `/incident resolve <summary>` — resolve',
     '• `/incident timeline` — show the incident\'s events (only to you)',

@@ -68,7 +68,6 @@ describe('/incident parsing', () => {
     ['sev2 impact is partial', true, { kind: 'severity', severity: 'sev2', reason: 'impact is partial' }],
     ['resolve fixed by rollback', true, { kind: 'resolve', summary: 'fixed by rollback' }],
     ['timeline', true, { kind: 'timeline' }],
-    ['ack', true, { kind: 'ack' }],
   ])('"%s" (war room: %s)', (text, inWarRoom, expected) => {
     expect(parse(text, inWarRoom)).toEqual(expected);
   });

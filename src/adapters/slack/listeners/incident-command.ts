@@ -4,7 +4,6 @@ import type { IncidentDeps } from '../../../app/deps.js';
 import { changeSeverity, incidentTimeline, postStatus, resolveIncident } from '../../../app/war-room-commands.js';
 import { incidentRef } from '../../../domain/incident.js';
 import { incidentHelp, parseIncidentCommand } from '../../../domain/incident-command.js';
-import { DomainError } from '../../../domain/errors.js';
 import { declareModal } from '../blocks.js';
 import { ephemeral, userMessage } from './reply.js';
 import { mention, severityLabel } from '../../../app/messages.js';
@@ -79,7 +78,5 @@ async function runCommand(
     }
     case 'timeline':
       return incidentTimeline(deps, channel);
-    case 'ack':
-      throw new DomainError('not_available', 'Acknowledging arrives with escalation timers. For now, take the Incident Commander role on the header card.');
   }
 }
