@@ -65,3 +65,13 @@ describe('environment', () => {
     }
   });
 });
+
+describe('docs/policy.md', () => {
+  it('its full example is a valid policy', () => {
+    const doc = readFileSync('docs/policy.md', 'utf8');
+    const example = /## A full example\s+```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeTruthy();
+    const p = parsePolicy(example!, 'docs example');
+    expect(p.severities.find((s) => s.id === 'sev1')?.defaultResponders.users).toEqual(['U024BE7LH']);
+  });
+});
