@@ -22,10 +22,10 @@ WORKDIR /app
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
-COPY --from=build --chown=node:node /app/src ./src
-COPY --from=build --chown=node:node /app/migrations ./migrations
-COPY --from=build --chown=node:node /app/policy ./policy
-COPY --from=build --chown=node:node /app/manifest.yml ./manifest.yml
+COPY --from=build /app/src ./src
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/policy ./policy
+COPY --from=build /app/manifest.yml ./manifest.yml
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
