@@ -555,12 +555,12 @@ export class FakeSlack {
     return [...this.viewsById.values()];
   }
 
-  async waitFor<T>(probe: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  async waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 5000, what = 'condition'): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {
       try {
-        const v = probe();
+        const v = await probe();
         if (v !== undefined && v !== false && v !== null) return v;
       } catch (err) {
         lastError = err; // probes often index into arrays that are not filled yet

@@ -47,6 +47,13 @@ describe('several replicas behave as one bot', () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => h.clickInMessage(room.channel_id, room.header_ts, ACTION.roleTake, clickers[i % 5]!, { value: encodeRoleTarget(id, 'technical_lead') })),
     );
+    // Clicks are acked before they are applied: wait until each one either changed the role or was told it already had.
+    const responsesBefore = h.slack.responses().length;
+    await h.slack.waitFor(async () => {
+      const [c] = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'role.assigned'`;
+      const already = h.slack.responses().slice(responsesBefore).filter((r) => /already (are|is) Technical Lead/.test(r.body?.text ?? '')).length;
+      return c!['n'] + already === 40;
+    }, 10_000, 'all 40 clicks applied');
     const [row] = await h.sql`select roles->'technical_lead'->>'userId' as holder from incidents where id = ${id}`;
     const holder = row!['holder'] as string;
     const header = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
