@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 import type { Policy } from '../domain/policy.js';
+import { validateDeployPolicy } from '../domain/deploy-rules.js';
+import { MarketCalendar } from '../domain/market-calendar.js';
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.yml', import.meta.url));
 
@@ -32,6 +34,57 @@ const severity = z.strictObject({
   announce_groups: z.array(groupHandle).default([]),
 });
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM (24 h)');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const sessionKind = z.enum(['pre-market', 'regular', 'after-hours', 'overnight', 'weekend', 'holiday', 'closed']);
+const approval = z.enum(['auto', 'engineering-lead', 'cto', 'forbidden']);
+
+const calendarSchema = z.strictObject({
+  extra_closures: z.array(isoDate).default(['2018-12-05', '2025-01-09']),
+  extra_early_closes: z.array(isoDate).default([]),
+  hours: z
+    .strictObject({
+      pre_market_open: hhmm.default('04:00'),
+      regular_open: hhmm.default('09:30'),
+      regular_close: hhmm.default('16:00'),
+      early_close: hhmm.default('13:00'),
+      after_hours_close: hhmm.default('20:00'),
+      early_after_hours_close: hhmm.default('17:00'),
+      overnight_open: hhmm.default('20:00'),
+    })
+    .prefault({}),
+});
+
+/** The operating model's release rules, used when the policy has no `deploy` section. */
+const DEFAULT_DEPLOY = {
+  approvers: { 'engineering-lead': 'eng-leads', cto: 'cto' },
+  windows: [
+    { name: 'pre-market', sessions: ['pre-market'], until: '09:20', approvals: { 'non-critical': 'auto', standard: 'forbidden', emergency: 'cto' }, risk: 'low' },
+    { name: 'pre-open freeze and regular session', sessions: ['pre-market', 'regular'], approvals: { 'non-critical': 'forbidden', standard: 'forbidden', emergency: 'cto' }, risk: 'critical' },
+    { name: 'after-hours', sessions: ['after-hours'], approvals: { 'non-critical': 'engineering-lead', standard: 'engineering-lead', emergency: 'engineering-lead' }, risk: 'medium' },
+    { name: 'off-hours', sessions: ['overnight', 'weekend', 'holiday', 'closed'], approvals: { 'non-critical': 'auto', standard: 'auto', emergency: 'auto' }, risk: 'low' },
+  ],
+};
+
+const deploySchema = z.strictObject({
+  approvers: z.strictObject({ 'engineering-lead': groupHandle, cto: groupHandle }).default(DEFAULT_DEPLOY.approvers),
+  max_approval: duration.default(4 * 3_600_000),
+  freeze_severities: z.array(z.string().regex(/^sev[1-9]$/)).default(['sev1', 'sev2']),
+  windows: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(80),
+        sessions: z.array(sessionKind).min(1),
+        from: hhmm.optional(),
+        until: hhmm.optional(),
+        approvals: z.strictObject({ 'non-critical': approval, standard: approval, emergency: approval }),
+        risk: z.enum(['low', 'medium', 'high', 'critical']),
+      }),
+    )
+    .min(1)
+    .default(DEFAULT_DEPLOY.windows as never),
+});
+
 const policySchema = z
   .strictObject({
     timezone: z.string().default('America/New_York'),
@@ -41,6 +94,9 @@ const policySchema = z
     roles: z.array(z.strictObject({ id: slug, label: z.string().min(1).max(40), description: z.string().max(150).default('') })).min(1),
     severities: z.record(z.string().regex(/^sev[1-9]$/, 'severity ids are sev1 … sev9'), severity),
     services: z.array(z.strictObject({ id: slug, name: z.string().min(1).max(75) })).default([]),
+    calendar: calendarSchema.prefault({}),
+    deploy: deploySchema.prefault({}),
+    api_tokens: z.array(z.strictObject({ name: slug, env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name') })).default([{ name: 'ci', env: 'DEPLOY_GATE_TOKEN' }]),
   })
   .superRefine((p, ctx) => {
     const roleIds = new Set(p.roles.map((r) => r.id));
@@ -52,6 +108,9 @@ const policySchema = z
         if (!roleIds.has(r)) ctx.addIssue({ code: 'custom', path: ['severities', id, 'required_roles', i], message: `unknown role "${r}"` });
       });
     }
+    p.deploy.freeze_severities.forEach((sev, i) => {
+      if (!(sev in p.severities)) ctx.addIssue({ code: 'custom', path: ['deploy', 'freeze_severities', i], message: `unknown severity "${sev}"` });
+    });
     if (!isValidZone(p.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${p.timezone}" is not an IANA time zone` });
   });
 
@@ -86,7 +145,7 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
   const parsed = policySchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error));
   const p = parsed.data;
-  return {
+  const policy: Policy = {
     timezone: p.timezone,
     channels: p.channels,
     roles: p.roles.map((r) => ({ id: r.id, label: r.label, description: r.description })),
@@ -102,7 +161,37 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
         announceGroups: s.announce_groups,
       })),
     services: p.services,
+    calendar: {
+      zone: p.timezone,
+      extraClosures: p.calendar.extra_closures,
+      extraEarlyCloses: p.calendar.extra_early_closes,
+      hours: {
+        preMarketOpen: p.calendar.hours.pre_market_open,
+        regularOpen: p.calendar.hours.regular_open,
+        regularClose: p.calendar.hours.regular_close,
+        earlyClose: p.calendar.hours.early_close,
+        afterHoursClose: p.calendar.hours.after_hours_close,
+        earlyAfterHoursClose: p.calendar.hours.early_after_hours_close,
+        overnightOpen: p.calendar.hours.overnight_open,
+      },
+    },
+    deploy: {
+      zone: p.timezone,
+      approverGroups: p.deploy.approvers,
+      maxApprovalMs: p.deploy.max_approval,
+      freezeSeverities: p.deploy.freeze_severities,
+      windows: p.deploy.windows.map((w) => ({ name: w.name, sessions: w.sessions, from: w.from ?? null, until: w.until ?? null, approvals: w.approvals, risk: w.risk })),
+    },
+    apiTokens: p.api_tokens,
   };
+  // The calendar and deploy rules check what zod cannot (hour order, session coverage).
+  try {
+    validateDeployPolicy(policy.deploy);
+    new MarketCalendar(policy.calendar);
+  } catch (err) {
+    throw new ConfigError(`${source} is invalid:\n  - ${(err as Error).message}`);
+  }
+  return policy;
 }
 
 export function loadPolicy(path: string | undefined): Policy {

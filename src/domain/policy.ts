@@ -1,3 +1,6 @@
+import type { DeployPolicy } from './deploy-rules.js';
+import type { CalendarConfig } from './market-calendar.js';
+
 /**
  * The operating model as data. Everything an ops team tunes without a release lives here; the
  * YAML schema that produces it is in src/config/policy-schema.ts.
@@ -34,6 +37,10 @@ export interface ServicePolicy {
 
 export interface Policy {
   timezone: string;
+  calendar: CalendarConfig;
+  deploy: DeployPolicy;
+  /** Named bearer tokens for the HTTP APIs; each value is read from the environment variable named. */
+  apiTokens: Array<{ name: string; env: string }>;
   severities: SeverityPolicy[];
   roles: RolePolicy[];
   services: ServicePolicy[];
