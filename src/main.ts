@@ -1,4 +1,4 @@
-import { parseEnv, secretsOf } from './config/env.js';
+import { parseEnv, resolveApiTokens, secretsOf } from './config/env.js';
 import { ConfigError, loadPolicy } from './config/policy-schema.js';
 import { createLogger } from './logger.js';
 import { startWarroom } from './server.js';
@@ -7,9 +7,11 @@ import { startWarroom } from './server.js';
 async function main(): Promise<void> {
   let env;
   let policy;
+  let api;
   try {
     env = parseEnv(process.env);
     policy = loadPolicy(env.WARROOM_POLICY);
+    api = resolveApiTokens(policy.apiTokens, process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`warroom cannot start: ${err.message}`);
@@ -17,8 +19,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env) });
-  const warroom = await startWarroom({ env, policy, log });
+  const log = createLogger({ level: env.LOG_LEVEL, secrets: [...secretsOf(env), ...api.tokens.map((t) => t.value)] });
+  if (api.missing.length) log.warn({ unset: api.missing }, 'API tokens named in the policy are not set; those tokens cannot authenticate');
+  const warroom = await startWarroom({ env, policy, log, apiTokens: api.tokens });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 25_000);

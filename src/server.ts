@@ -8,7 +8,14 @@ import type { Policy } from './domain/policy.js';
 import type { Clock } from './app/ports.js';
 import { systemClock } from './app/ports.js';
 import type { IncidentDeps } from './app/deps.js';
-import { onWorkFailed, runWork } from './app/work-handlers.js';
+import { onWorkFailed, runWork, type WorkDeps } from './app/work-handlers.js';
+import type { DeployDeps } from './app/deploy-window.js';
+import { DeployRules } from './domain/deploy-rules.js';
+import { MarketCalendar } from './domain/market-calendar.js';
+import { PostgresDeployStore } from './adapters/postgres/deploy-store.js';
+import type { OnCommitted } from './adapters/postgres/outbox.js';
+import { registerDeployWindow } from './adapters/slack/listeners/deploy-window-command.js';
+import { deployGateRoutes } from './http/deploy-gate.js';
 import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
@@ -30,6 +37,8 @@ export interface WarroomOptions {
   queue?: { attempts?: number; backoffMs?: number; reconcileEveryMs?: number; concurrency?: number };
   /** Run queue workers in this process (default true); false makes a web-only replica. */
   workers?: boolean;
+  /** Bearer tokens for the HTTP APIs (deploy gate), by name. */
+  apiTokens?: Array<{ name: string; value: string }>;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
 }
@@ -68,25 +77,30 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
 
   const chat = new SlackChat(client, policy, auth.user_id, log);
   const workStore = new PostgresWorkStore(db);
-  const deps: IncidentDeps = { store: undefined as never, chat, policy, clock, log };
+  const calendar = new MarketCalendar(policy.calendar);
+  const rules = new DeployRules(calendar, policy.deploy);
+  // Committed already: if Redis is away, the reconciler queues it later. Never fail the user.
+  const onCommitted: OnCommitted = (items) => queue.dispatch(items).catch((err: Error) => log.warn({ err: err.message }, 'dispatch deferred to the reconciler'));
+  const incidents: IncidentDeps = { store: new PostgresIncidentStore(db, clock, onCommitted), chat, policy, clock, log };
+  const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log };
+  const work: WorkDeps = { incidents, deploys };
   const queue = new WorkQueue({
     redisUrl: env.REDIS_URL,
     prefix: env.REDIS_PREFIX,
     store: workStore,
-    run: (item, attempt) => runWork(deps, item, attempt),
-    onFailed: (item, error) => onWorkFailed(deps, item, error),
+    run: (item, attempt) => runWork(work, item, attempt),
+    onFailed: (item, error) => onWorkFailed(work, item, error),
     log,
     ...opts.queue,
   });
-  deps.store = new PostgresIncidentStore(db, clock, async (items) => {
-    // Committed already: if Redis is away, the reconciler queues it later. Never fail the user.
-    await queue.dispatch(items).catch((err: Error) => log.warn({ err: err.message }, 'dispatch deferred to the reconciler'));
-  });
 
-  const routes = healthRoutes({
-    postgres: async () => void (await sql`select 1`),
-    redis: async () => void (await redis.ping()),
-  });
+  const routes = [
+    ...healthRoutes({
+      postgres: async () => void (await sql`select 1`),
+      redis: async () => void (await redis.ping()),
+    }),
+    ...deployGateRoutes(deploys, opts.apiTokens ?? []),
+  ];
 
   const app = new App({
     signingSecret: env.SLACK_SIGNING_SECRET,
@@ -104,9 +118,10 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
   });
-  registerIncidentCommand(app, deps);
-  registerRoleActions(app, deps);
-  registerDeclareView(app, deps);
+  registerIncidentCommand(app, incidents);
+  registerRoleActions(app, incidents);
+  registerDeclareView(app, incidents);
+  registerDeployWindow(app, deploys);
 
   if (opts.workers !== false) queue.start();
   const started = (await app.start(env.PORT)) as Server | undefined;

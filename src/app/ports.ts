@@ -1,3 +1,4 @@
+import type { Capacity, DeployType, Freeze, Grant } from '../domain/deploy-rules.js';
 import type { Incident } from '../domain/incident.js';
 
 export interface Clock {
@@ -29,7 +30,9 @@ export type WorkItem =
   | { kind: 'warroom.setup'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'incident.sync'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'incident.notice'; dedupeKey: string; payload: { incidentId: number; where: 'war-room' | 'announcements'; text: string } }
-  | { kind: 'incident.invite'; dedupeKey: string; payload: { incidentId: number; users: string[] } };
+  | { kind: 'incident.invite'; dedupeKey: string; payload: { incidentId: number; users: string[] } }
+  | { kind: 'deploy.card'; dedupeKey: string; payload: { requestId: number } }
+  | { kind: 'user.dm'; dedupeKey: string; payload: { userId: string; text: string } };
 
 export type WorkKind = WorkItem['kind'];
 
@@ -129,6 +132,67 @@ export interface ChatPlatform {
   postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void>;
   /** A direct message; used to tell a declarer what went wrong. */
   notifyUser(userId: string, text: string): Promise<void>;
+  /** Is the user in the user group (handle)? Membership is read from the platform each time. */
+  isGroupMember(handle: string, userId: string): Promise<boolean>;
+  /** Posts the approval card, or updates it in place when `existing` is given. */
+  showDeployRequest(view: DeployRequestView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
+}
+
+/** A deploy request as the approval card shows it. */
+export interface DeployRequestView {
+  request: DeployRequest;
+  approverGroups: string[];
+  commander: string | null;
+  zone: string;
+}
+
+export type DeployRequestStatus = 'pending' | 'approved' | 'denied';
+
+export interface DeployRequest {
+  id: number;
+  type: DeployType;
+  service: string;
+  summary: string;
+  requestedBy: string;
+  requestedAt: Date;
+  forAt: Date;
+  session: string;
+  risk: string;
+  windowName: string;
+  windowEnds: Date;
+  capacities: Capacity[];
+  grants: Array<Grant & { at: string }>;
+  freezeIncidentId: number | null;
+  status: DeployRequestStatus;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  validFrom: Date | null;
+  expiresAt: Date | null;
+  cardChannelId: string | null;
+  cardTs: string | null;
+}
+
+export type NewDeployRequest = Omit<DeployRequest, 'id' | 'grants' | 'status' | 'decidedBy' | 'decidedAt' | 'validFrom' | 'expiresAt' | 'cardChannelId' | 'cardTs'>;
+
+export interface DeployTx {
+  insertRequest(r: NewDeployRequest): Promise<DeployRequest>;
+  lockRequest(id: number): Promise<DeployRequest | null>;
+  saveRequest(r: DeployRequest): Promise<void>;
+  audit(entry: AuditEntry): Promise<number>;
+  enqueue(item: WorkItem): Promise<void>;
+}
+
+export interface DeployStore {
+  transaction<T>(fn: (tx: DeployTx) => Promise<T>): Promise<T>;
+  /** Open incidents of the given severities: what freezes deploys. */
+  freezes(severities: string[]): Promise<Freeze[]>;
+  /** Approvals for this service and type that are valid at `at`. */
+  grantsAt(service: string, type: DeployType, at: Date): Promise<{ grants: Grant[]; requestId: number | null }>;
+  get(id: number): Promise<DeployRequest | null>;
+  recordCard(id: number, channelId: string, ts: string): Promise<void>;
+  audit(entry: AuditEntry): Promise<void>;
+  /** Runs `fn` holding the request's render lock. */
+  exclusive<T>(requestId: number, fn: () => Promise<T>): Promise<T>;
 }
 
 export class TransientError extends Error {

@@ -1,36 +1,50 @@
 import type { IncidentDeps } from './deps.js';
+import { renderDeployCard, type DeployDeps } from './deploy-window.js';
 import type { WorkItem } from './ports.js';
 import { reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-room.js';
 
+export interface WorkDeps {
+  incidents: IncidentDeps;
+  deploys: DeployDeps;
+}
+
 /** Runs one queued work item. Every handler is idempotent: the queue delivers at least once. */
-export async function runWork(deps: IncidentDeps, item: WorkItem, attempt: number): Promise<void> {
+export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): Promise<void> {
+  const inc = deps.incidents;
+  const retry = attempt > 1;
   switch (item.kind) {
     case 'warroom.setup':
-      return setupWarRoom(deps, item.payload.incidentId, attempt);
+      return setupWarRoom(inc, item.payload.incidentId, attempt);
     case 'incident.sync':
-      return syncIncidentView(deps, item.payload.incidentId);
+      return syncIncidentView(inc, item.payload.incidentId);
     case 'incident.notice': {
       const { incidentId, where, text } = item.payload;
-      const key = { key: item.dedupeKey, retry: attempt > 1 };
-      if (where === 'announcements') return deps.chat.postNotice({ announcements: true }, text, key);
-      const state = await deps.store.warRoom(incidentId);
+      const key = { key: item.dedupeKey, retry };
+      if (where === 'announcements') return inc.chat.postNotice({ announcements: true }, text, key);
+      const state = await inc.store.warRoom(incidentId);
       // The room is still being built: fail transiently so the notice lands after it exists.
       if (!state?.channelId) throw new WarRoomNotReady(incidentId, attempt);
-      return deps.chat.postNotice({ channelId: state.channelId }, text, key);
+      return inc.chat.postNotice({ channelId: state.channelId }, text, key);
     }
     case 'incident.invite': {
-      const state = await deps.store.warRoom(item.payload.incidentId);
+      const state = await inc.store.warRoom(item.payload.incidentId);
       if (!state?.channelId) throw new WarRoomNotReady(item.payload.incidentId, attempt);
-      return deps.chat.invite(state.channelId, item.payload.users, []);
+      return inc.chat.invite(state.channelId, item.payload.users, []);
     }
+    case 'deploy.card':
+      return renderDeployCard(deps.deploys, item.payload.requestId, retry);
+    case 'user.dm':
+      return inc.chat.notifyUser(item.payload.userId, item.payload.text);
   }
 }
 
-/** Called once when a work item has failed for good. */
-export async function onWorkFailed(deps: IncidentDeps, item: WorkItem, error: string): Promise<void> {
-  if (item.kind === 'warroom.setup') return reportSetupFailure(deps, item.payload.incidentId, error);
-  deps.log.error({ kind: item.kind, key: item.dedupeKey, error }, 'work item failed permanently');
-  await deps.store.audit({ actor: 'warroom', action: 'work.failed', incidentId: item.payload.incidentId, subject: item.dedupeKey, data: { kind: item.kind, error } });
+/** Called once when a work item has failed for good: audited, logged, and shown to a human where possible. */
+export async function onWorkFailed(deps: WorkDeps, item: WorkItem, error: string): Promise<void> {
+  const inc = deps.incidents;
+  if (item.kind === 'warroom.setup') return reportSetupFailure(inc, item.payload.incidentId, error);
+  inc.log.error({ kind: item.kind, key: item.dedupeKey, error }, 'work item failed permanently');
+  const incidentId = 'incidentId' in item.payload ? item.payload.incidentId : null;
+  await inc.store.audit({ actor: 'warroom', action: 'work.failed', incidentId, subject: item.dedupeKey, data: { kind: item.kind, error } });
 }
 
 export class WarRoomNotReady extends Error {

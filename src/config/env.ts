@@ -43,3 +43,19 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
 export function secretsOf(env: Env): string[] {
   return [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN].filter((s): s is string => Boolean(s));
 }
+
+/**
+ * The API bearer tokens the policy names, with their values from the environment. A token whose
+ * variable is unset is left out (and reported), so an unset variable can never match.
+ */
+export function resolveApiTokens(tokens: Array<{ name: string; env: string }>, source: NodeJS.ProcessEnv): { tokens: Array<{ name: string; value: string }>; missing: string[] } {
+  const out: Array<{ name: string; value: string }> = [];
+  const missing: string[] = [];
+  for (const t of tokens) {
+    const value = source[t.env];
+    if (!value) missing.push(t.env);
+    else if (value.length < 16) throw new ConfigError(`environment is invalid:\n  - ${t.env}: the API token "${t.name}" must be at least 16 characters`);
+    else out.push({ name: t.name, value });
+  }
+  return { tokens: out, missing };
+}

@@ -20,7 +20,11 @@ export const USERS = {
   carol: 'UCAROL03', // communications
   dave: 'UDAVE004', // business / trading desk
   erin: 'UERIN005', // SRE manager
+  frank: 'UFRANK06', // engineering lead
+  grace: 'UGRACE07', // CTO
 } as const;
+
+export const GATE_TOKEN = 'gate-token-for-tests-3f9a1c';
 
 export function seedWorkspace(slack: FakeSlack): void {
   slack.addUser({ id: USERS.alice, name: 'alice', realName: 'Alice Ng', phone: '+12125550101' });
@@ -28,6 +32,10 @@ export function seedWorkspace(slack: FakeSlack): void {
   slack.addUser({ id: USERS.carol, name: 'carol', realName: 'Carol Diaz', phone: '+12125550103' });
   slack.addUser({ id: USERS.dave, name: 'dave', realName: 'Dave Kim', phone: '+12125550104' });
   slack.addUser({ id: USERS.erin, name: 'erin', realName: 'Erin Walsh', phone: '+12125550105' });
+  slack.addUser({ id: USERS.frank, name: 'frank', realName: 'Frank Moss', phone: '+12125550106' });
+  slack.addUser({ id: USERS.grace, name: 'grace', realName: 'Grace Liu', phone: '+12125550107' });
+  slack.addUserGroup({ id: 'SENGLEADS', handle: 'eng-leads', users: [USERS.frank, USERS.grace] });
+  slack.addUserGroup({ id: 'SCTO00001', handle: 'cto', users: [USERS.grace] });
   slack.addUserGroup({ id: 'SSREONCALL', handle: 'sre-oncall', users: [USERS.alice, USERS.erin] });
   slack.addUserGroup({ id: 'STRADINGOC', handle: 'trading-oncall', users: [USERS.bob] });
   slack.addUserGroup({ id: 'SSEV1RESP', handle: 'sev1-responders', users: [USERS.alice, USERS.bob, USERS.erin] });
@@ -41,6 +49,9 @@ export interface Harness {
   dbUrl: string;
   policy: Policy;
   logs: string[];
+  clock: TestClock;
+  /** GETs a bot HTTP API with the test bearer token (or `token`, or none when null). */
+  api(path: string, token?: string | null): Promise<{ status: number; body: any }>;
   /** POSTs a signed slash command; returns the HTTP status and the ack body (parsed). */
   command(command: string, text: string, opts?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; triggerId: string }>;
   /** POSTs a signed interactivity payload. */
@@ -73,6 +84,17 @@ async function post(url: string, body: string, contentType: string, headers: Rec
 }
 
 export const SHORT_QUEUE = { attempts: 5, backoffMs: 100, reconcileEveryMs: 1000, concurrency: 4 };
+
+/** A clock tests can set; unset, it is the real time. */
+export class TestClock {
+  private fixed: Date | null = null;
+  now(): Date {
+    return this.fixed ? new Date(this.fixed) : new Date();
+  }
+  set(at: Date | string | null): void {
+    this.fixed = at === null ? null : new Date(at);
+  }
+}
 
 export interface HarnessOptions {
   policyYaml?: string;
@@ -109,8 +131,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       cb();
     },
   });
-  const log = createLogger({ level: env.LOG_LEVEL, secrets: [BOT_TOKEN, SIGNING_SECRET], destination: sink });
-  const build = (extra: Partial<WarroomOptions> = {}) => startWarroom({ env, policy, log, queue: opts.queue ?? SHORT_QUEUE, ...extra });
+  const log = createLogger({ level: env.LOG_LEVEL, secrets: [BOT_TOKEN, SIGNING_SECRET, GATE_TOKEN], destination: sink });
+  const clock = new TestClock();
+  const build = (extra: Partial<WarroomOptions> = {}) =>
+    startWarroom({ env, policy, log, clock, apiTokens: [{ name: 'ci', value: GATE_TOKEN }], queue: opts.queue ?? SHORT_QUEUE, ...extra });
   let bot = await build();
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   let n = 0;
@@ -125,6 +149,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     dbUrl: db.url,
     policy,
     logs,
+    clock,
+    async api(path, token = GATE_TOKEN) {
+      const res = await fetch(`${bot.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      let body: any = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      return { status: res.status, body };
+    },
     async command(command, text, o = {}) {
       n += 1;
       const triggerId = o.triggerId ?? `trig-${n}-${randomBytes(3).toString('hex')}`;

@@ -3,13 +3,12 @@ import type { Incident, RoleHolder } from '../../domain/incident.js';
 import type { AuditEntry, AuditView, Clock, IncidentStore, IncidentTx, NewIncident, WarRoomState, WorkItem } from '../../app/ports.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
-import { auditEvents, incidents, workItems } from './schema.js';
+import { auditEvents, incidents } from './schema.js';
+import { enqueueWork, withOutbox, type Enqueued, type OnCommitted, type Tx } from './outbox.js';
+
+export type { OnCommitted } from './outbox.js';
 
 type Row = typeof incidents.$inferSelect;
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/** Receives the work committed by a transaction, to hand it to the queue at once. */
-export type OnCommitted = (items: Array<{ id: number; item: WorkItem }>) => Promise<void>;
 
 function toIncident(r: Row): Incident {
   const roles: Record<string, RoleHolder> = {};
@@ -62,13 +61,10 @@ export class PostgresIncidentStore implements IncidentStore {
   ) {}
 
   async transaction<T>(fn: (tx: IncidentTx) => Promise<T>): Promise<T> {
-    const enqueued: Array<{ id: number; item: WorkItem }> = [];
-    const result = await this.db.transaction(async (tx) => fn(this.txApi(tx, enqueued)));
-    if (enqueued.length) await this.onCommitted(enqueued);
-    return result;
+    return withOutbox(this.db, this.onCommitted, (tx, enqueued) => fn(this.txApi(tx, enqueued)));
   }
 
-  private txApi(tx: Tx, enqueued: Array<{ id: number; item: WorkItem }>): IncidentTx {
+  private txApi(tx: Tx, enqueued: Enqueued): IncidentTx {
     const clock = this.clock;
     return {
       async insertIncident(d: NewIncident) {
@@ -112,14 +108,7 @@ export class PostgresIncidentStore implements IncidentStore {
       audit(entry: AuditEntry) {
         return appendAudit(tx, entry, clock.now());
       },
-      async enqueue(item: WorkItem) {
-        const [row] = await tx
-          .insert(workItems)
-          .values({ kind: item.kind, dedupeKey: item.dedupeKey, payload: item.payload })
-          .onConflictDoNothing({ target: workItems.dedupeKey })
-          .returning({ id: workItems.id });
-        if (row) enqueued.push({ id: row.id, item });
-      },
+      enqueue: (item: WorkItem) => enqueueWork(tx, item, enqueued),
     };
   }
 

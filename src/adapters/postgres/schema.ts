@@ -78,3 +78,31 @@ export const workItems = pgTable(
   },
   (t) => [uniqueIndex('work_items_dedupe_uq').on(t.dedupeKey), index('work_items_pending_idx').on(t.status, t.runAt)],
 );
+
+export const deployRequests = pgTable(
+  'deploy_requests',
+  {
+    id: serial('id').primaryKey(),
+    type: text('type').notNull(),
+    service: text('service').notNull(),
+    summary: text('summary').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: ts('requested_at').notNull(),
+    forAt: ts('for_at').notNull(),
+    session: text('session').notNull(),
+    risk: text('risk').notNull(),
+    windowName: text('window_name').notNull(),
+    windowEnds: ts('window_ends').notNull(),
+    capacities: jsonb('capacities').notNull(),
+    grants: jsonb('grants').notNull().default(sql`'[]'::jsonb`),
+    freezeIncidentId: integer('freeze_incident_id'),
+    status: text('status').notNull().default('pending'),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    validFrom: ts('valid_from'),
+    expiresAt: ts('expires_at'),
+    cardChannelId: text('card_channel_id'),
+    cardTs: text('card_ts'),
+  },
+  (t) => [index('deploy_requests_grant_idx').on(t.service, t.type, t.status, t.expiresAt)],
+);

@@ -2,9 +2,9 @@ import type { Incident } from '../../domain/incident.js';
 import { commander } from '../../domain/incident.js';
 import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
-import type { IncidentView } from '../../app/ports.js';
+import type { DeployRequestView, IncidentView } from '../../app/ports.js';
 import { esc, mention, severityLabel } from '../../app/messages.js';
-import { ACTION, FIELD, VIEW, encodeRoleTarget } from './ids.js';
+import { ACTION, FIELD, VIEW, encodeDeployRequest, encodeRoleTarget } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
 export type Block = Record<string, unknown>;
@@ -113,4 +113,37 @@ export function declareModal(policy: Policy, d: ModalDefaults): Block {
       { type: 'input', block_id: FIELD.private, optional: true, label: plain('Visibility', 2000), element: { type: 'checkboxes', action_id: 'v', options: [{ text: plain('Private incident (private channel)', 75), value: 'private' }] } },
     ],
   };
+}
+
+/** The approval card in the approvals channel. `groupMentions` are `<!subteam^…>` strings. */
+export function deployCard(v: DeployRequestView, groupMentions: string[]): { text: string; blocks: Block[] } {
+  const r = v.request;
+  const zone = v.zone;
+  const needs = [...groupMentions, ...(r.capacities.includes('incident-commander') ? [`the IC of INC-${r.freezeIncidentId}${v.commander ? ` (${mention(v.commander)})` : ''}`] : [])].join(' and ');
+  const head = `:rocket: *Deploy request DEP-${r.id}* · \`${r.type}\` · \`${esc(r.service)}\` · risk ${r.risk}`;
+  const blocks: Block[] = [
+    { type: 'section', text: md(`${head}\n>${esc(truncate(r.summary, 500))}`) },
+    {
+      type: 'context',
+      elements: [md(`Requested by ${mention(r.requestedBy)} for ${formatDesk(r.forAt, zone)} (${r.session}, ${esc(r.windowName)}; window ends ${formatDesk(r.windowEnds, zone)}). Needs: ${needs}.`)],
+    },
+  ];
+  const granted = r.grants.map((g) => `${g.capacity} by ${mention(g.by)}`).join(', ');
+  if (r.status === 'pending') {
+    if (granted) blocks.push({ type: 'context', elements: [md(`So far: ${granted}`)] });
+    blocks.push({
+      type: 'actions',
+      block_id: `deploy|${r.id}`,
+      elements: [
+        { type: 'button', action_id: ACTION.deployApprove, style: 'primary', text: plain('Approve', 75), value: encodeDeployRequest(r.id) },
+        { type: 'button', action_id: ACTION.deployDeny, style: 'danger', text: plain('Deny', 75), value: encodeDeployRequest(r.id) },
+      ],
+    });
+  } else if (r.status === 'approved') {
+    blocks.push({ type: 'section', text: md(`:white_check_mark: *Approved* (${granted}) at ${r.decidedAt ? formatDesk(r.decidedAt, zone) : '—'}; valid until ${r.expiresAt ? formatDesk(r.expiresAt, zone) : '—'}`) });
+  } else {
+    blocks.push({ type: 'section', text: md(`:x: *Denied* by ${r.decidedBy && r.decidedBy !== 'warroom' ? mention(r.decidedBy) : 'warroom (the window ended)'} at ${r.decidedAt ? formatDesk(r.decidedAt, zone) : '—'}`) });
+  }
+  const status = r.status === 'pending' ? `needs ${needs}` : r.status;
+  return { text: `${groupMentions.join(' ')} Deploy request DEP-${r.id}: ${r.type} ${esc(r.service)} — ${status}`.trim(), blocks };
 }

@@ -3,6 +3,8 @@ export const ACTION = {
   roleTake: 'role_take',
   roleAssign: 'role_assign',
   acknowledge: 'incident_ack',
+  deployApprove: 'deploy_approve',
+  deployDeny: 'deploy_deny',
 } as const;
 
 export const VIEW = {
@@ -27,4 +29,10 @@ export const encodeRoleTarget = (incidentId: number, role: string): string => `r
 export function decodeRoleTarget(value: string | undefined): { incidentId: number; role: string } | null {
   const m = /^role\|(\d{1,9})\|([a-z0-9_-]{1,64})$/.exec(value ?? '');
   return m ? { incidentId: Number(m[1]), role: m[2]! } : null;
+}
+
+export const encodeDeployRequest = (id: number): string => `deploy|${id}`;
+export function decodeDeployRequest(value: string | undefined): number | null {
+  const m = /^deploy\|(\d{1,9})$/.exec(value ?? '');
+  return m ? Number(m[1]) : null;
 }

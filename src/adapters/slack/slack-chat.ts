@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { severityById, type Policy } from '../../domain/policy.js';
-import type { ChatPlatform, CreateChannelResult, IncidentView, PostKey } from '../../app/ports.js';
+import type { ChatPlatform, CreateChannelResult, DeployRequestView, IncidentView, PostKey } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
-import { announcement, headerCard, type Block } from './blocks.js';
+import { announcement, deployCard, headerCard, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
 import { classifySlackError, slackErrorCode } from './slack-errors.js';
 
@@ -166,6 +166,21 @@ export class SlackChat implements ChatPlatform {
   async postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void> {
     const channel = 'channelId' in target ? target.channelId : await this.channelId(this.policy.channels.announcements);
     await this.postOnce(channel, key, { text }, new Date(Date.now() - 3_600_000));
+  }
+
+  async isGroupMember(handle: string, userId: string): Promise<boolean> {
+    return (await this.groupMembers(handle)).includes(userId);
+  }
+
+  async showDeployRequest(view: DeployRequestView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }> {
+    const message = deployCard(view, await this.mentions(view.approverGroups));
+    if (existing) {
+      await this.call('chat.update', { channel: existing.channelId, ts: existing.ts, ...message });
+      return existing;
+    }
+    const channelId = await this.channelId(this.policy.channels.approvals);
+    const ts = await this.postOnce(channelId, key, message, new Date(view.request.requestedAt.getTime() - 60_000));
+    return { channelId, ts };
   }
 
   async notifyUser(userId: string, text: string): Promise<void> {

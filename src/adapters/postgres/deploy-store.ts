@@ -1,0 +1,113 @@
+import { and, eq, gt, inArray, lte, sql as dsql } from 'drizzle-orm';
+import type { Capacity, DeployType, Freeze, Grant } from '../../domain/deploy-rules.js';
+import type { AuditEntry, Clock, DeployRequest, DeployStore, DeployTx, NewDeployRequest, WorkItem } from '../../app/ports.js';
+import type { Db } from './database.js';
+import { appendAudit } from './audit-log.js';
+import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
+import { deployRequests, incidents } from './schema.js';
+
+type Row = typeof deployRequests.$inferSelect;
+
+function toRequest(r: Row): DeployRequest {
+  return {
+    id: r.id,
+    type: r.type as DeployType,
+    service: r.service,
+    summary: r.summary,
+    requestedBy: r.requestedBy,
+    requestedAt: r.requestedAt,
+    forAt: r.forAt,
+    session: r.session,
+    risk: r.risk,
+    windowName: r.windowName,
+    windowEnds: r.windowEnds,
+    capacities: r.capacities as Capacity[],
+    grants: r.grants as DeployRequest['grants'],
+    freezeIncidentId: r.freezeIncidentId,
+    status: r.status as DeployRequest['status'],
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt,
+    validFrom: r.validFrom,
+    expiresAt: r.expiresAt,
+    cardChannelId: r.cardChannelId,
+    cardTs: r.cardTs,
+  };
+}
+
+export class PostgresDeployStore implements DeployStore {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly onCommitted: OnCommitted,
+  ) {}
+
+  async transaction<T>(fn: (tx: DeployTx) => Promise<T>): Promise<T> {
+    const clock = this.clock;
+    return withOutbox(this.db, this.onCommitted, (tx, enqueued) =>
+      fn({
+        async insertRequest(r: NewDeployRequest) {
+          const [row] = await tx.insert(deployRequests).values({ ...r, capacities: r.capacities }).returning();
+          return toRequest(row!);
+        },
+        async lockRequest(id: number) {
+          const [row] = await tx.select().from(deployRequests).where(eq(deployRequests.id, id)).for('update');
+          return row ? toRequest(row) : null;
+        },
+        async saveRequest(r: DeployRequest) {
+          await tx
+            .update(deployRequests)
+            .set({ status: r.status, grants: r.grants, decidedBy: r.decidedBy, decidedAt: r.decidedAt, validFrom: r.validFrom, expiresAt: r.expiresAt })
+            .where(eq(deployRequests.id, r.id));
+        },
+        audit: (entry: AuditEntry) => appendAudit(tx, entry, clock.now()),
+        enqueue: (item: WorkItem) => enqueueWork(tx, item, enqueued),
+      }),
+    );
+  }
+
+  async freezes(severities: string[]): Promise<Freeze[]> {
+    if (severities.length === 0) return [];
+    const rows = await this.db
+      .select({ id: incidents.id, severity: incidents.severity, channelId: incidents.channelId, roles: incidents.roles })
+      .from(incidents)
+      .where(and(eq(incidents.status, 'open'), inArray(incidents.severity, severities)))
+      .orderBy(incidents.severity, incidents.id);
+    return rows.map((r) => ({
+      incidentId: r.id,
+      severity: r.severity,
+      channelId: r.channelId,
+      commander: (r.roles as Record<string, { userId: string }>)['incident_commander']?.userId ?? null,
+    }));
+  }
+
+  async grantsAt(service: string, type: DeployType, at: Date): Promise<{ grants: Grant[]; requestId: number | null }> {
+    const [row] = await this.db
+      .select()
+      .from(deployRequests)
+      .where(and(eq(deployRequests.service, service), eq(deployRequests.type, type), eq(deployRequests.status, 'approved'), lte(deployRequests.validFrom, at), gt(deployRequests.expiresAt, at)))
+      .orderBy(dsql`${deployRequests.expiresAt} desc`)
+      .limit(1);
+    if (!row) return { grants: [], requestId: null };
+    return { grants: (row.grants as Array<Grant & { at: string }>).map(({ capacity, by }) => ({ capacity, by })), requestId: row.id };
+  }
+
+  async get(id: number) {
+    const [row] = await this.db.select().from(deployRequests).where(eq(deployRequests.id, id));
+    return row ? toRequest(row) : null;
+  }
+
+  async recordCard(id: number, channelId: string, ts: string) {
+    await this.db.update(deployRequests).set({ cardChannelId: channelId, cardTs: ts }).where(eq(deployRequests.id, id));
+  }
+
+  async audit(entry: AuditEntry) {
+    await this.db.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
+  }
+
+  async exclusive<T>(requestId: number, fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(dsql`select pg_advisory_xact_lock(3, ${requestId})`);
+      return fn();
+    });
+  }
+}

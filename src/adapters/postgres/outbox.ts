@@ -1,0 +1,27 @@
+import type { WorkItem } from '../../app/ports.js';
+import type { Db } from './database.js';
+import { workItems } from './schema.js';
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Enqueued = Array<{ id: number; item: WorkItem }>;
+
+/** Receives the work committed by a transaction, to hand it to the queue at once. */
+export type OnCommitted = (items: Enqueued) => Promise<void>;
+
+/** Writes work into the outbox inside the caller's transaction; a repeated dedupe key is a no-op. */
+export async function enqueueWork(tx: Tx, item: WorkItem, into: Enqueued): Promise<void> {
+  const [row] = await tx
+    .insert(workItems)
+    .values({ kind: item.kind, dedupeKey: item.dedupeKey, payload: item.payload })
+    .onConflictDoNothing({ target: workItems.dedupeKey })
+    .returning({ id: workItems.id });
+  if (row) into.push({ id: row.id, item });
+}
+
+/** Runs `fn` in a transaction and hands the work it enqueued to the queue after commit. */
+export async function withOutbox<T>(db: Db, onCommitted: OnCommitted, fn: (tx: Tx, enqueued: Enqueued) => Promise<T>): Promise<T> {
+  const enqueued: Enqueued = [];
+  const result = await db.transaction((tx) => fn(tx, enqueued));
+  if (enqueued.length) await onCommitted(enqueued);
+  return result;
+}
