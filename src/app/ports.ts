@@ -81,7 +81,8 @@ export interface IncidentStore {
   get(id: number): Promise<Incident | null>;
   findByChannel(channelId: string): Promise<Incident | null>;
   warRoom(id: number): Promise<WarRoomState | null>;
-  recordWarRoom(id: number, patch: Partial<WarRoomState>): Promise<void>;
+  /** Records setup progress; with `audit`, the event is appended in the same transaction. */
+  recordWarRoom(id: number, patch: Partial<WarRoomState>, audit?: AuditEntry): Promise<void>;
   timeline(incidentId: number): Promise<AuditView[]>;
   /**
    * Runs `fn` while holding the incident's view lock, so re-renders of one incident never

@@ -78,8 +78,11 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
     await store.recordWarRoom(incidentId, { announceChannelId: posted.channelId, announceTs: posted.ts });
   }
   // Everything above rendered this snapshot; the sync below shows anything that changed meanwhile.
-  await store.recordWarRoom(incidentId, { readyAt: deps.clock.now(), renderedVersion: incident.version });
-  await store.audit({ actor: 'warroom', action: 'warroom.ready', incidentId, subject: incidentRef(incidentId), data: { channel: channelId, name: state.channelName } });
+  await store.recordWarRoom(
+    incidentId,
+    { readyAt: deps.clock.now(), renderedVersion: incident.version },
+    { actor: 'warroom', action: 'warroom.ready', incidentId, subject: incidentRef(incidentId), data: { channel: channelId, name: state.channelName } },
+  );
   // Changes made while the room was being built (a role taken from the announcement) show now.
   await syncIncidentView(deps, incidentId);
 }
@@ -111,8 +114,7 @@ export async function reportSetupFailure(deps: IncidentDeps, incidentId: number,
   const incident = await deps.store.get(incidentId);
   if (!incident) return;
   const ref = incidentRef(incidentId);
-  await deps.store.recordWarRoom(incidentId, { failedAt: deps.clock.now() });
-  await deps.store.audit({ actor: 'warroom', action: 'warroom.failed', incidentId, subject: ref, data: { error } });
+  await deps.store.recordWarRoom(incidentId, { failedAt: deps.clock.now() }, { actor: 'warroom', action: 'warroom.failed', incidentId, subject: ref, data: { error } });
   const text = `:warning: The war room for ${ref} could not be set up (${error}). The incident is recorded; open a channel by hand and tell #${deps.policy.channels.announcements}.`;
   const results = await Promise.allSettled([
     deps.chat.notifyUser(incident.declaredBy, text),

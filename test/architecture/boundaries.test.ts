@@ -19,7 +19,7 @@ describe('architecture', () => {
   });
   it('use cases import no Slack, SQL, Redis or adapter code', () => {
     for (const f of files('src/app')) {
-      for (const i of imports(f)) expect([f, i]).toEqual([f, expect.stringMatching(/^(\.\/|\.\.\/domain\/)/)]);
+      for (const i of imports(f)) expect([f, i]).toEqual([f, expect.stringMatching(/^(luxon|\.\/|\.\.\/domain\/)/)]);
     }
   });
   it('only the config module reads process.env', () => {

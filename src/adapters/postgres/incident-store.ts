@@ -127,9 +127,12 @@ export class PostgresIncidentStore implements IncidentStore {
     return row ? toWarRoom(row) : null;
   }
 
-  async recordWarRoom(id: number, patch: Partial<WarRoomState>) {
+  async recordWarRoom(id: number, patch: Partial<WarRoomState>, audit?: AuditEntry) {
     const { originChannel: _ignored, ...rest } = patch;
-    if (Object.keys(rest).length) await this.db.update(incidents).set(rest).where(eq(incidents.id, id));
+    await this.db.transaction(async (tx) => {
+      if (Object.keys(rest).length) await tx.update(incidents).set(rest).where(eq(incidents.id, id));
+      if (audit) await appendAudit(tx, audit, this.clock.now());
+    });
   }
 
   async timeline(incidentId: number): Promise<AuditView[]> {
