@@ -89,6 +89,10 @@ async function main() {
     await click(people.alice, room.id, header, { action_id: ACTION.roleAssign, type: 'users_select', block_id: role('business_lead'), selected_user: people.dave });
     await slack.waitFor(() => room.members.has(people.carol) && room.messages.filter((m) => m.text.includes(' is now ')).length === 4, 10_000, 'roles');
 
+    step('bob, mid-incident: /deploy-window standard (the Sev1 freezes releases)');
+    const dw = await signed(new URLSearchParams({ command: '/deploy-window', text: 'standard', user_id: people.bob, channel_id: general, team_id: 'T0001', trigger_id: `demo-${++n}`, response_url: slack.responseUrl(`demo-${n}`) }).toString());
+    console.log(dw.text?.replace(/^/gm, '  '));
+
     step('alice: /incident status Failing over order router to DC2; equities orders queued');
     await command(people.alice, room.id, 'status Failing over order router to DC2; equities orders queued');
     step('alice: /incident resolve Routing restored on DC2 at 10:42; queued orders released');

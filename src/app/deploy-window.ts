@@ -96,9 +96,13 @@ export async function deployCheckText(deps: DeployDeps, type: DeployType, at: Da
   const lines = [`*\`${type}\` at ${when.toFormat('ccc d LLL HH:mm')} ET:* ${needText(d)} — ${esc(d.reason)}. Risk: ${d.risk}.`];
   if (d.freeze) lines.push(freezeLine(d));
   if (d.approval !== 'auto' || d.needsCommander) {
-    lines.push(`Next auto-approved window: ${d.nextAutoWindow ? relativeTime(deps, d.nextAutoWindow, when) : 'none within 14 days'}${d.freeze ? ' (once the freeze lifts)' : ''}.`);
+    const next = d.nextAutoWindow;
+    const text = !next ? 'none within 14 days' : next <= when ? 'the rules allow it now' : relativeTime(deps, next, when);
+    lines.push(`Next auto-approved window: ${text}${d.freeze ? ', once the freeze lifts' : ''}.`);
   }
-  if (d.approval === 'forbidden' && !d.freeze) {
+  if (d.approval === 'forbidden' && d.freeze) {
+    lines.push(`It can be requested once ${incidentRef(d.freeze.incidentId)} is resolved.`);
+  } else if (d.approval === 'forbidden') {
     const opens = deps.rules.nextPermitted(type, at);
     lines.push(`It can be requested from ${opens ? relativeTime(deps, opens, when) : 'no time within 14 days'}.`);
   } else if (d.approval !== 'auto' || d.needsCommander) {
