@@ -199,6 +199,11 @@ describe('incident freeze', () => {
     expect(gate.body.reason).toBe(`Freeze: INC-${id} (SEV1) is open; standard releases are forbidden until it is resolved`);
     const overview = await h.command('/deploy-window', '');
     expect(overview.body.text).toContain(`*Freeze:* :no_entry: INC-${id} (SEV1) is open in <#${room.channel_id}>`);
+    const check = await h.command('/deploy-window', 'standard');
+    expect(check.body.text).toContain(`It can be requested once INC-${id} is resolved.`);
+    expect(check.body.text).not.toContain('Ask for approval');
+    const refused = await h.command('/deploy-window', 'request standard payments During the incident');
+    expect(refused.body.text).toContain(`until INC-${id} is resolved`);
 
     // Emergency: the weekend row is auto, but the IC must approve.
     await h.clickInMessage(room.channel_id, room.header_ts, ACTION.roleTake, USERS.alice, { value: `role|${id}|incident_commander` });
