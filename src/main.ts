@@ -1,4 +1,5 @@
-import { parseEnv, resolveApiTokens, secretsOf } from './config/env.js';
+import { readFileSync } from 'node:fs';
+import { parseEnv, requireTwilio, resolveApiTokens, resolveRoutingKeys, secretsOf } from './config/env.js';
 import { ConfigError, loadPolicy } from './config/policy-schema.js';
 import { createLogger } from './logger.js';
 import { startWarroom } from './server.js';
@@ -8,10 +9,22 @@ async function main(): Promise<void> {
   let env;
   let policy;
   let api;
+  let routingKeys;
+  let twilio;
+  let pagerCa: string | undefined;
   try {
     env = parseEnv(process.env);
     policy = loadPolicy(env.WARROOM_POLICY);
     api = resolveApiTokens(policy.apiTokens, process.env);
+    routingKeys = resolveRoutingKeys(policy.pagerduty.services, process.env);
+    twilio = requireTwilio(env, policy.severities.some((s) => s.escalation.steps.some((st) => st.actions.some((a) => a.kind === 'sms'))));
+    if (env.PAGERDUTY_CA_FILE) {
+      try {
+        pagerCa = readFileSync(env.PAGERDUTY_CA_FILE, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`environment is invalid:\n  - PAGERDUTY_CA_FILE: cannot read ${env.PAGERDUTY_CA_FILE} (${(err as NodeJS.ErrnoException).code})`);
+      }
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`warroom cannot start: ${err.message}`);
@@ -19,9 +32,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: env.LOG_LEVEL, secrets: [...secretsOf(env), ...api.tokens.map((t) => t.value)] });
+  const log = createLogger({ level: env.LOG_LEVEL, secrets: [...secretsOf(env), ...api.tokens.map((t) => t.value), ...Object.values(routingKeys)] });
   if (api.missing.length) log.warn({ unset: api.missing }, 'API tokens named in the policy are not set; those tokens cannot authenticate');
-  const warroom = await startWarroom({ env, policy, log, apiTokens: api.tokens });
+  const warroom = await startWarroom({ env, policy, log, apiTokens: api.tokens, routingKeys, twilio, ...(pagerCa ? { pagerCa } : {}) });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 25_000);

@@ -8,7 +8,16 @@ import type { Policy } from './domain/policy.js';
 import type { Clock } from './app/ports.js';
 import { systemClock } from './app/ports.js';
 import type { IncidentDeps } from './app/deps.js';
-import { onWorkFailed, runWork, type WorkDeps } from './app/work-handlers.js';
+import { onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
+import { reconcileTimers } from './app/escalation.js';
+import { PermanentError, type TimerSpec } from './app/ports.js';
+import type { SmsSender } from './app/notify-ports.js';
+import { PagerDutyPager } from './adapters/pagerduty/pagerduty-pager.js';
+import { TwilioSmsSender } from './adapters/sms/twilio-sms-sender.js';
+import { TimerQueue } from './adapters/queue/timer-queue.js';
+import { PromMetrics } from './adapters/metrics/prom-metrics.js';
+import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
+import { asyncRoute } from './http/health.js';
 import type { DeployDeps } from './app/deploy-window.js';
 import { DeployRules } from './domain/deploy-rules.js';
 import { MarketCalendar } from './domain/market-calendar.js';
@@ -37,6 +46,12 @@ export interface WarroomOptions {
   queue?: { attempts?: number; backoffMs?: number; reconcileEveryMs?: number; concurrency?: number };
   /** Run queue workers in this process (default true); false makes a web-only replica. */
   workers?: boolean;
+  /** PagerDuty routing keys by policy service name (from the environment). */
+  routingKeys?: Record<string, string>;
+  /** PEM to trust for PagerDuty, on top of the system CAs. */
+  pagerCa?: string;
+  /** Twilio credentials; null when no step sends SMS. */
+  twilio?: { accountSid: string; authToken: string; from: string; apiUrl: string } | null;
   /** Bearer tokens for the HTTP APIs (deploy gate), by name. */
   apiTokens?: Array<{ name: string; value: string }>;
   /** Slack WebClient request timeout. */
@@ -79,11 +94,39 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const workStore = new PostgresWorkStore(db);
   const calendar = new MarketCalendar(policy.calendar);
   const rules = new DeployRules(calendar, policy.deploy);
+  // Assigned below, once the deps whose workers close over it exist.
+  let work: WorkDeps;
   // Committed already: if Redis is away, the reconciler queues it later. Never fail the user.
   const onCommitted: OnCommitted = (items) => queue.dispatch(items).catch((err: Error) => log.warn({ err: err.message }, 'dispatch deferred to the reconciler'));
-  const incidents: IncidentDeps = { store: new PostgresIncidentStore(db, clock, onCommitted), chat, policy, clock, log };
+  const metrics = new PromMetrics();
+  const pager = new PagerDutyPager({ eventsUrl: env.PAGERDUTY_EVENTS_URL, routingKeys: opts.routingKeys ?? {}, ...(opts.pagerCa ? { ca: opts.pagerCa } : {}) });
+  const sms: SmsSender = opts.twilio
+    ? new TwilioSmsSender({ apiUrl: opts.twilio.apiUrl, accountSid: opts.twilio.accountSid, authToken: opts.twilio.authToken, from: opts.twilio.from })
+    : { send: async () => Promise.reject(new PermanentError('sms_not_configured', 'SMS is not configured (TWILIO_* variables)')) };
+  const heartbeatUrl = env.HEARTBEAT_URL;
+  const heartbeat = heartbeatUrl
+    ? async () => {
+        const res = await fetch(heartbeatUrl, { signal: AbortSignal.timeout(5000) });
+        if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
+      }
+    : null;
+  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, ...(opts.queue?.backoffMs ? { backoffMs: opts.queue.backoffMs } : {}) });
+  const onTimers = (specs: TimerSpec[]) => timers.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
+  const incidents: IncidentDeps = {
+    store: new PostgresIncidentStore(db, clock, onCommitted, onTimers),
+    chat,
+    policy,
+    clock,
+    log,
+    calendar: new MarketCalendar(policy.calendar),
+    timers,
+    pager,
+    sms,
+    metrics,
+    heartbeat,
+  };
   const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log };
-  const work: WorkDeps = { incidents, deploys };
+  work = { incidents, deploys };
   const queue = new WorkQueue({
     redisUrl: env.REDIS_URL,
     prefix: env.REDIS_PREFIX,
@@ -100,6 +143,14 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       redis: async () => void (await redis.ping()),
     }),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
+    {
+      path: '/metrics',
+      method: 'GET',
+      handler: asyncRoute(async (_req, res) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+      }),
+    },
   ];
 
   const app = new App({
@@ -122,8 +173,18 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   registerRoleActions(app, incidents);
   registerDeclareView(app, incidents);
   registerDeployWindow(app, deploys);
+  registerEscalationActions(app, incidents);
 
-  if (opts.workers !== false) queue.start();
+  let reconcileTimer: NodeJS.Timeout | null = null;
+  if (opts.workers !== false) {
+    queue.start();
+    timers.start();
+    // Postgres knows every deadline: rebuild missing wake-ups now and then periodically.
+    const tick = () => reconcileTimers(incidents).catch((err: Error) => log.warn({ err: err.message }, 'timer reconcile failed'));
+    void tick();
+    reconcileTimer = setInterval(tick, opts.queue?.reconcileEveryMs ?? 30_000);
+    reconcileTimer.unref();
+  }
   const started = (await app.start(env.PORT)) as Server | undefined;
   const port = started && typeof started.address === 'function' ? (started.address() as AddressInfo).port : env.PORT;
   log.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'warroom is listening');
@@ -136,8 +197,11 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (reconcileTimer) clearInterval(reconcileTimer);
       await app.stop().catch(() => undefined);
       await queue.close();
+      await timers.close();
+      pager.close();
       redis.disconnect();
       await sql.end({ timeout: 5 });
     },

@@ -1,6 +1,8 @@
 import { DomainError } from '../domain/errors.js';
 import { assignRole as assign, incidentRef, type Incident } from '../domain/incident.js';
 import type { IncidentDeps } from './deps.js';
+import { recordResponse } from './escalation.js';
+import { INCIDENT_COMMANDER } from '../domain/policy.js';
 import { mention, roleLabel } from './messages.js';
 
 export interface AssignRoleRequest {
@@ -22,6 +24,7 @@ export async function assignRole(deps: IncidentDeps, req: AssignRoleRequest): Pr
     if (!incident) throw new DomainError('unknown_incident', `${incidentRef(req.incidentId)} does not exist.`);
     const change = assign(deps.policy, incident, req.role, req.userId, req.by, deps.clock.now());
     if (!change) return { changed: false, incident };
+    if (req.role === INCIDENT_COMMANDER) await recordResponse(deps, tx, incident, req.userId, 'took Incident Commander');
     await tx.saveIncident(incident);
     const label = roleLabel(deps.policy, req.role);
     const seq = await tx.audit({

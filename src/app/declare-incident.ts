@@ -2,6 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { type Incident, validateFreeText, validateTitle } from '../domain/incident.js';
 import { severityById, severityRange } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
+import { startLadder } from './escalation.js';
 
 export interface DeclareRequest {
   /** Identifies the Slack request (trigger id, view id): a retry or double submit declares once. */
@@ -54,6 +55,9 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
       data: { title, severity: req.severity, customer_impact: customerImpact, service, private: incident.isPrivate },
     });
     await tx.enqueue({ kind: 'warroom.setup', dedupeKey: `setup-${incident.id}`, payload: { incidentId: incident.id } });
+    // The response clock starts now (or at the next staffed session): steps are rows before any timer.
+    await startLadder(deps, tx, incident, incident.declaredAt);
+    await tx.saveIncident(incident);
     return result;
   });
 }

@@ -1,5 +1,7 @@
+import type { MarketCalendar } from '../domain/market-calendar.js';
 import type { Policy } from '../domain/policy.js';
-import type { ChatPlatform, Clock, IncidentStore } from './ports.js';
+import type { Pager, SmsSender } from './notify-ports.js';
+import type { ChatPlatform, Clock, IncidentStore, Metrics, Timers } from './ports.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -14,4 +16,11 @@ export interface IncidentDeps {
   policy: Policy;
   clock: Clock;
   log: Logger;
+  calendar: MarketCalendar;
+  timers: Timers;
+  pager: Pager;
+  sms: SmsSender;
+  metrics: Metrics;
+  /** Pinged after each reconciliation, so an outside monitor notices when escalations stop being checked. */
+  heartbeat: (() => Promise<void>) | null;
 }

@@ -1,4 +1,5 @@
 import type { Capacity, DeployType, Freeze, Grant } from '../domain/deploy-rules.js';
+import type { EscalationAction, PlannedStep } from '../domain/escalation.js';
 import type { Incident } from '../domain/incident.js';
 
 export interface Clock {
@@ -29,10 +30,12 @@ export interface AuditView extends AuditEntry {
 export type WorkItem =
   | { kind: 'warroom.setup'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'incident.sync'; dedupeKey: string; payload: { incidentId: number } }
-  | { kind: 'incident.notice'; dedupeKey: string; payload: { incidentId: number; where: 'war-room' | 'announcements'; text: string } }
+  | { kind: 'incident.notice'; dedupeKey: string; payload: { incidentId: number; where: 'war-room' | PolicyChannel; text: string } }
   | { kind: 'incident.invite'; dedupeKey: string; payload: { incidentId: number; users: string[] } }
   | { kind: 'deploy.card'; dedupeKey: string; payload: { requestId: number } }
-  | { kind: 'user.dm'; dedupeKey: string; payload: { userId: string; text: string } };
+  | { kind: 'user.dm'; dedupeKey: string; payload: { userId: string; text: string } }
+  | { kind: 'pager.event'; dedupeKey: string; payload: { incidentId: number; action: 'acknowledge' | 'resolve' } }
+  | { kind: 'regulatory.card'; dedupeKey: string; payload: { incidentId: number } };
 
 export type WorkKind = WorkItem['kind'];
 
@@ -64,8 +67,77 @@ export interface NewIncident {
   originChannel: string | null;
 }
 
+/** A wake-up in Redis. The deadline itself lives in Postgres; the timer only wakes a worker. */
+export type TimerSpec =
+  | { kind: 'esc-step'; stepId: number; at: Date }
+  | { kind: 'nudge'; incidentId: number; seq: number; at: Date }
+  | { kind: 'reg-reminder'; incidentId: number; at: Date };
+
+/** A channel named in the policy (`channels.*`). */
+export type PolicyChannel = 'announcements' | 'compliance' | 'approvals';
+
+export interface Timers {
+  wake(specs: TimerSpec[]): Promise<void>;
+}
+
+/** What operators graph (Prometheus in production). */
+export interface Metrics {
+  timerLateness(kind: TimerSpec['kind'], ms: number): void;
+  page(result: 'sent' | 'failed' | 'retried'): void;
+  sms(result: 'sent' | 'failed' | 'retried'): void;
+  nudge(): void;
+  failure(kind: string): void;
+}
+
+export const noMetrics: Metrics = { timerLateness: () => {}, page: () => {}, sms: () => {}, nudge: () => {}, failure: () => {} };
+
+export type StepStatus = 'pending' | 'claimed' | 'sent' | 'partial' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StepRow {
+  id: number;
+  incidentId: number;
+  generation: number;
+  stepIndex: number;
+  severity: string;
+  dueAt: Date;
+  always: boolean;
+  actions: EscalationAction[];
+  status: StepStatus;
+  claimedAt: Date | null;
+  firedAt: Date | null;
+  latenessMs: number | null;
+}
+
+export interface ChecklistItemState {
+  id: string;
+  title: string;
+  owners: string[];
+  doneBy: string | null;
+  doneAt: string | null;
+}
+
+export interface Checklist {
+  incidentId: number;
+  dueAt: Date;
+  items: ChecklistItemState[];
+  channelId: string | null;
+  ts: string | null;
+  remindedAt: Date | null;
+  completedAt: Date | null;
+}
+
 /** One Postgres transaction: reads lock, writes, audit and enqueued work commit together. */
 export interface IncidentTx {
+  insertSteps(incidentId: number, generation: number, severity: string, steps: PlannedStep[]): Promise<StepRow[]>;
+  /** Cancels pending steps of older generations (after acknowledge, severity change, resolve). */
+  cancelStaleSteps(incidentId: number, currentGeneration: number): Promise<StepRow[]>;
+  lockStep(stepId: number): Promise<StepRow | null>;
+  updateStep(stepId: number, patch: Partial<Pick<StepRow, 'status' | 'claimedAt' | 'firedAt' | 'latenessMs'>> & { outcome?: unknown; doneAt?: Date }): Promise<void>;
+  /** Schedules a wake-up once the transaction commits. */
+  wake(timer: TimerSpec): void;
+  insertChecklist(c: Omit<Checklist, 'channelId' | 'ts' | 'remindedAt' | 'completedAt'>): Promise<boolean>;
+  lockChecklist(incidentId: number): Promise<Checklist | null>;
+  saveChecklist(c: Checklist): Promise<void>;
   /** Inserts unless `requestKey` was seen; then returns the incident it declared. */
   insertIncident(draft: NewIncident): Promise<{ incident: Incident; created: boolean }>;
   /** Locks the incident row until commit (concurrent role clicks serialize here). */
@@ -91,6 +163,17 @@ export interface IncidentStore {
   exclusive<T>(incidentId: number, fn: () => Promise<T>): Promise<T>;
   /** Appends an audit event on its own (for things that happen outside a change, e.g. a failure). */
   audit(entry: AuditEntry): Promise<void>;
+  step(stepId: number): Promise<StepRow | null>;
+  /** Whether this recipient was already reached (or refused for good) by this step. */
+  delivered(stepId: number, channel: string, recipient: string): Promise<boolean>;
+  recordDelivery(stepId: number, channel: string, recipient: string, status: 'sent' | 'failed', detail?: string): Promise<void>;
+  /** Steps whose timer may be missing: pending ones of the current generation, and claims older than `staleClaimBefore`. */
+  stepsToWake(staleClaimBefore: Date): Promise<StepRow[]>;
+  /** Open incidents with a status nudge due. */
+  nudgesToWake(): Promise<Array<{ incidentId: number; seq: number; at: Date }>>;
+  checklistsToWake(): Promise<Array<{ incidentId: number; at: Date }>>;
+  checklist(incidentId: number): Promise<Checklist | null>;
+  recordChecklistCard(incidentId: number, channelId: string, ts: string): Promise<void>;
 }
 
 /** What the war room looks like, independent of Block Kit. */
@@ -130,13 +213,30 @@ export interface ChatPlatform {
   pin(channelId: string, ts: string): Promise<void>;
   announce(view: IncidentView, key: PostKey, mentionGroups: string[]): Promise<{ channelId: string; ts: string }>;
   updateAnnouncement(channelId: string, ts: string, view: IncidentView): Promise<void>;
-  postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void>;
+  postNotice(target: { channelId: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void>;
   /** A direct message; used to tell a declarer what went wrong. */
   notifyUser(userId: string, text: string): Promise<void>;
   /** Is the user in the user group (handle)? Membership is read from the platform each time. */
   isGroupMember(handle: string, userId: string): Promise<boolean>;
+  groupMembers(handle: string): Promise<string[]>;
+  /** `<!subteam^…>` for a handle (or `@handle` when the group does not exist). */
+  groupMention(handle: string): Promise<string>;
+  /** The phone number in the user's profile, as typed (the caller validates E.164). */
+  userPhone(userId: string): Promise<string | null>;
+  /** Posts the regulatory checklist card in the compliance channel, or updates it. */
+  showChecklist(view: ChecklistView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
+
   /** Posts the approval card, or updates it in place when `existing` is given. */
   showDeployRequest(view: DeployRequestView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
+}
+
+export interface ChecklistView {
+  checklist: Checklist;
+  incidentRef: string;
+  title: string;
+  warRoomChannelId: string | null;
+  ownerMentions: Record<string, string>;
+  zone: string;
 }
 
 /** A deploy request as the approval card shows it. */

@@ -118,7 +118,7 @@ export async function reportSetupFailure(deps: IncidentDeps, incidentId: number,
   const text = `:warning: The war room for ${ref} could not be set up (${error}). The incident is recorded; open a channel by hand and tell #${deps.policy.channels.announcements}.`;
   const results = await Promise.allSettled([
     deps.chat.notifyUser(incident.declaredBy, text),
-    deps.chat.postNotice({ announcements: true }, text, { key: `setup-failed-${incidentId}`, retry: false }),
+    deps.chat.postNotice({ policyChannel: 'announcements' }, text, { key: `setup-failed-${incidentId}`, retry: false }),
   ]);
   for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason, incident: ref }, 'could not report a war-room failure');
 }

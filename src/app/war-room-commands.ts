@@ -3,6 +3,7 @@ import { changeSeverity as changeSev, incidentRef, postStatus as post, resolve, 
 import { formatDesk } from '../domain/time.js';
 import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
+import { startLadder } from './escalation.js';
 import type { IncidentTx } from './ports.js';
 import { esc, mention, severityLabel } from './messages.js';
 
@@ -27,7 +28,12 @@ async function followUp(tx: IncidentTx, incident: Incident, seq: number, text: s
 export async function postStatus(deps: IncidentDeps, channelId: string, userId: string, rawText: string): Promise<Incident> {
   const text = validateFreeText(rawText, 'status_update', true)!;
   return inWarRoom(deps, channelId, async (tx, incident) => {
-    post(incident, text);
+    const now = deps.clock.now();
+    post(incident, text, now);
+    // A new status resets the nudge: the next reminder is one interval from now.
+    const every = severityById(deps.policy, incident.severity)?.escalation.statusEveryMs;
+    incident.nextNudgeAt = every ? new Date(now.getTime() + every) : null;
+    if (incident.nextNudgeAt) tx.wake({ kind: 'nudge', incidentId: incident.id, seq: incident.statusSeq, at: incident.nextNudgeAt });
     await tx.saveIncident(incident);
     const seq = await tx.audit({ actor: userId, action: 'incident.status_posted', incidentId: incident.id, subject: incidentRef(incident.id), data: { text } });
     await followUp(tx, incident, seq, `:memo: *Status update* from ${mention(userId)}:\n${esc(text)}`, false);
@@ -41,6 +47,9 @@ export async function changeSeverity(deps: IncidentDeps, channelId: string, user
   const reason = validateFreeText(rawReason, 'reason', true)!;
   return inWarRoom(deps, channelId, async (tx, incident) => {
     const previous = changeSev(incident, severity);
+    // The old ladder stops (its generation is stale); the new severity's ladder starts now.
+    await tx.cancelStaleSteps(incident.id, incident.generation);
+    await startLadder(deps, tx, incident, deps.clock.now());
     await tx.saveIncident(incident);
     const seq = await tx.audit({ actor: userId, action: 'incident.severity_changed', incidentId: incident.id, subject: incidentRef(incident.id), data: { from: previous, to: severity, reason } });
     const text = `:rotating_light: Severity changed ${previous.toUpperCase()} → *${severityLabel(deps.policy, severity)}* by ${mention(userId)}: ${esc(reason)}`;
@@ -55,7 +64,12 @@ export async function resolveIncident(deps: IncidentDeps, channelId: string, use
   return inWarRoom(deps, channelId, async (tx, incident) => {
     const now = deps.clock.now();
     resolve(incident, userId, summary, now);
+    incident.nextNudgeAt = null;
+    await tx.cancelStaleSteps(incident.id, incident.generation);
     await tx.saveIncident(incident);
+    if (incident.pagedServices.length) {
+      await tx.enqueue({ kind: 'pager.event', dedupeKey: `pd-resolve-${incident.id}`, payload: { incidentId: incident.id, action: 'resolve' } });
+    }
     const seq = await tx.audit({
       actor: userId,
       action: 'incident.resolved',
@@ -75,6 +89,10 @@ const ACTION_TEXT: Record<string, (d: Record<string, unknown>) => string> = {
   'incident.status_posted': (d) => `status: ${esc(String(d['text']))}`,
   'incident.severity_changed': (d) => `severity ${String(d['from']).toUpperCase()} → ${String(d['to']).toUpperCase()}: ${esc(String(d['reason']))}`,
   'incident.resolved': (d) => `resolved: ${esc(String(d['summary']))}`,
+  'incident.acknowledged': (d) => `${String(d['how'])} after ${Math.round(Number(d['response_ms']) / 1000)} s (response)`,
+  'escalation.step_fired': (d) => `escalation step ${Number(d['step']) + 1}: ${String(d['status'])}${Number(d['lateness_ms']) > 5000 ? ` (${Math.round(Number(d['lateness_ms']) / 1000)} s late)` : ''}`,
+  'incident.status_nudged': () => 'reminded the IC to post a status update',
+  'regulatory.checklist_opened': () => 'opened the regulatory checklist',
   'warroom.ready': (d) => `opened the war room <#${String(d['channel'])}>`,
   'warroom.failed': (d) => `could not set up the war room: ${esc(String(d['error']))}`,
 };

@@ -1,6 +1,7 @@
 import type { IncidentDeps } from './deps.js';
 import { renderDeployCard, type DeployDeps } from './deploy-window.js';
-import type { WorkItem } from './ports.js';
+import type { TimerSpec, WorkItem } from './ports.js';
+import { fireStep, nudge, pagerFollowUp, remindChecklist, renderChecklist } from './escalation.js';
 import { reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-room.js';
 
 export interface WorkDeps {
@@ -20,7 +21,7 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
     case 'incident.notice': {
       const { incidentId, where, text } = item.payload;
       const key = { key: item.dedupeKey, retry };
-      if (where === 'announcements') return inc.chat.postNotice({ announcements: true }, text, key);
+      if (where !== 'war-room') return inc.chat.postNotice({ policyChannel: where }, text, key);
       const state = await inc.store.warRoom(incidentId);
       // The room is still being built: fail transiently so the notice lands after it exists.
       if (!state?.channelId) throw new WarRoomNotReady(incidentId, attempt);
@@ -35,6 +36,10 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
       return renderDeployCard(deps.deploys, item.payload.requestId, retry);
     case 'user.dm':
       return inc.chat.notifyUser(item.payload.userId, item.payload.text);
+    case 'pager.event':
+      return pagerFollowUp(inc, item.payload.incidentId, item.payload.action);
+    case 'regulatory.card':
+      return renderChecklist(inc, item.payload.incidentId, retry);
   }
 }
 
@@ -51,5 +56,17 @@ export class WarRoomNotReady extends Error {
   constructor(incidentId: number, attempt: number) {
     super(`war room of INC-${incidentId} not ready yet (attempt ${attempt})`);
     this.name = 'WarRoomNotReady';
+  }
+}
+
+/** A timer woke: the handlers re-read Postgres and act only if the deadline is still live. */
+export async function runTimer(deps: WorkDeps, t: TimerSpec): Promise<void> {
+  switch (t.kind) {
+    case 'esc-step':
+      return fireStep(deps.incidents, t.stepId);
+    case 'nudge':
+      return nudge(deps.incidents, t.incidentId, t.seq);
+    case 'reg-reminder':
+      return remindChecklist(deps.incidents, t.incidentId);
   }
 }

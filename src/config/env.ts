@@ -28,6 +28,16 @@ const envSchema = z.object({
   /** Path to the ops policy YAML; the built-in default is policy/default.yml. */
   WARROOM_POLICY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** PagerDuty Events API v2 endpoint (region); https only. */
+  PAGERDUTY_EVENTS_URL: url(['https']).default('https://events.pagerduty.com/v2/enqueue'),
+  /** Extra CA (PEM file) to trust for PagerDuty: a TLS-inspecting proxy, or the local sandbox. */
+  PAGERDUTY_CA_FILE: z.string().optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
+  TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +12125550100').optional(),
+  TWILIO_API_URL: url(['http', 'https']).default('https://api.twilio.com'),
+  /** Pinged after every escalation reconciliation (a dead-man switch such as healthchecks.io). */
+  HEARTBEAT_URL: url(['http', 'https']).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -41,7 +51,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
 
 /** Values that must never reach a log line. */
 export function secretsOf(env: Env): string[] {
-  return [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN].filter((s): s is string => Boolean(s));
+  return [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN, env.TWILIO_AUTH_TOKEN].filter((s): s is string => Boolean(s));
 }
 
 /**
@@ -58,4 +68,32 @@ export function resolveApiTokens(tokens: Array<{ name: string; env: string }>, s
     else out.push({ name: t.name, value });
   }
   return { tokens: out, missing };
+}
+
+/**
+ * PagerDuty routing keys for the services the policy names, from the environment. A policy that
+ * pages a service whose key is unset cannot start: a page that silently goes nowhere is the
+ * failure this bot exists to prevent.
+ */
+export function resolveRoutingKeys(services: Record<string, { routingKeyEnv: string }>, source: NodeJS.ProcessEnv): Record<string, string> {
+  const keys: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, s] of Object.entries(services)) {
+    const v = source[s.routingKeyEnv];
+    if (!v) problems.push(`  - ${s.routingKeyEnv}: is required (routing key of pagerduty service "${name}")`);
+    else if (!/^[A-Za-z0-9]{32}$/.test(v)) problems.push(`  - ${s.routingKeyEnv}: must be a 32-character Events API v2 routing key (pagerduty service "${name}")`);
+    else keys[name] = v;
+  }
+  if (problems.length) throw new ConfigError(`environment is invalid:\n${problems.join('\n')}`);
+  return keys;
+}
+
+/** Twilio is required when any escalation step sends SMS. */
+export function requireTwilio(env: Env, needed: boolean): { accountSid: string; authToken: string; from: string; apiUrl: string } | null {
+  if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN || !env.TWILIO_FROM) {
+    if (!needed) return null;
+    const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'].filter((k) => !env[k as keyof Env]);
+    throw new ConfigError(`environment is invalid:\n${missing.map((k) => `  - ${k}: is required (the policy's escalation sends SMS)`).join('\n')}`);
+  }
+  return { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, apiUrl: env.TWILIO_API_URL };
 }

@@ -25,6 +25,20 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letter
 
 const responders = z.strictObject({ users: z.array(slackUser).default([]), groups: z.array(groupHandle).default([]) });
 
+const sessionKindEnum = z.enum(['pre-market', 'regular', 'after-hours', 'overnight', 'weekend', 'holiday', 'closed']);
+
+/** One rung of a ladder: `after` the clock starts, these actions, unless someone responded first. */
+const escalationStep = z
+  .strictObject({
+    after: duration,
+    always: z.boolean().default(false),
+    page: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a pagerduty service name from pagerduty.services, or owner').optional(),
+    sms: z.strictObject({ contacts: z.array(z.string()).default([]), groups: z.array(groupHandle).default([]) }).optional(),
+    notify: z.strictObject({ users: z.array(slackUser).default([]), groups: z.array(groupHandle).default([]) }).optional(),
+    regulatory: z.boolean().optional(),
+  })
+  .refine((s) => s.page || s.sms || s.notify || s.regulatory, 'a step needs at least one of page, sms, notify, regulatory');
+
 const severity = z.strictObject({
   label: z.string().min(1).max(40),
   description: z.string().min(1).max(150),
@@ -32,6 +46,10 @@ const severity = z.strictObject({
   required_roles: z.array(slug).default(['incident_commander']),
   default_responders: responders.default({ users: [], groups: [] }),
   announce_groups: z.array(groupHandle).default([]),
+  pager_severity: z.enum(['critical', 'error', 'warning', 'info']).default('warning'),
+  status_every: duration.optional(),
+  quiet_sessions: z.array(sessionKindEnum).default([]),
+  escalation: z.array(escalationStep).default([]),
 });
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM (24 h)');
@@ -93,7 +111,21 @@ const policySchema = z
       .default({ announcements: 'incidents', compliance: 'compliance', approvals: 'deploy-approvals' }),
     roles: z.array(z.strictObject({ id: slug, label: z.string().min(1).max(40), description: z.string().max(150).default('') })).min(1),
     severities: z.record(z.string().regex(/^sev[1-9]$/, 'severity ids are sev1 … sev9'), severity),
-    services: z.array(z.strictObject({ id: slug, name: z.string().min(1).max(75) })).default([]),
+    services: z.array(z.strictObject({ id: slug, name: z.string().min(1).max(75), pagerduty: slug.optional() })).default([]),
+    pagerduty: z
+      .strictObject({
+        services: z.record(slug, z.strictObject({ routing_key_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name') })).default({}),
+        default_service: slug.optional(),
+      })
+      .prefault({}),
+    contacts: z.record(slug, z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +12125550123'))).default({}),
+    regulatory: z
+      .strictObject({
+        due_within: duration.default(3_600_000),
+        remind_before: duration.default(600_000),
+        items: z.array(z.strictObject({ id: slug, title: z.string().min(1).max(150), owners: z.array(groupHandle).min(1) })).default([]),
+      })
+      .prefault({}),
     calendar: calendarSchema.prefault({}),
     deploy: deploySchema.prefault({}),
     api_tokens: z.array(z.strictObject({ name: slug, env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name') })).default([{ name: 'ci', env: 'DEPLOY_GATE_TOKEN' }]),
@@ -106,6 +138,26 @@ const policySchema = z
     for (const [id, s] of Object.entries(p.severities)) {
       s.required_roles.forEach((r, i) => {
         if (!roleIds.has(r)) ctx.addIssue({ code: 'custom', path: ['severities', id, 'required_roles', i], message: `unknown role "${r}"` });
+      });
+    }
+    const pdServices = new Set(Object.keys(p.pagerduty.services));
+    if (p.pagerduty.default_service && !pdServices.has(p.pagerduty.default_service)) {
+      ctx.addIssue({ code: 'custom', path: ['pagerduty', 'default_service'], message: `unknown pagerduty service "${p.pagerduty.default_service}"` });
+    }
+    p.services.forEach((svc, i) => {
+      if (svc.pagerduty && !pdServices.has(svc.pagerduty)) ctx.addIssue({ code: 'custom', path: ['services', i, 'pagerduty'], message: `unknown pagerduty service "${svc.pagerduty}"` });
+    });
+    for (const [id, s] of Object.entries(p.severities)) {
+      s.escalation.forEach((step, i) => {
+        if (step.page && step.page !== 'owner' && !pdServices.has(step.page)) {
+          ctx.addIssue({ code: 'custom', path: ['severities', id, 'escalation', i, 'page'], message: `unknown pagerduty service "${step.page}" (define it under pagerduty.services)` });
+        }
+        if (step.page === 'owner' && !p.pagerduty.default_service) {
+          ctx.addIssue({ code: 'custom', path: ['severities', id, 'escalation', i, 'page'], message: 'page: owner needs pagerduty.default_service for incidents without an owning service' });
+        }
+        step.sms?.contacts.forEach((c, j) => {
+          if (!(c in p.contacts)) ctx.addIssue({ code: 'custom', path: ['severities', id, 'escalation', i, 'sms', 'contacts', j], message: `unknown contact group "${c}" (define it under contacts)` });
+        });
       });
     }
     p.deploy.freeze_severities.forEach((sev, i) => {
@@ -159,8 +211,29 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
         requiredRoles: s.required_roles,
         defaultResponders: s.default_responders,
         announceGroups: s.announce_groups,
+        escalation: {
+          pagerSeverity: s.pager_severity,
+          statusEveryMs: s.status_every ?? null,
+          quietSessions: s.quiet_sessions,
+          steps: s.escalation.map((step) => ({
+            afterMs: step.after,
+            always: step.always,
+            actions: [
+              ...(step.page ? [{ kind: 'page' as const, service: step.page }] : []),
+              ...(step.sms ? [{ kind: 'sms' as const, contacts: step.sms.contacts, groups: step.sms.groups }] : []),
+              ...(step.notify ? [{ kind: 'notify' as const, users: step.notify.users, groups: step.notify.groups }] : []),
+              ...(step.regulatory ? [{ kind: 'regulatory' as const }] : []),
+            ],
+          })),
+        },
       })),
-    services: p.services,
+    services: p.services.map((svc) => ({ id: svc.id, name: svc.name, pagerduty: svc.pagerduty ?? null })),
+    pagerduty: {
+      services: Object.fromEntries(Object.entries(p.pagerduty.services).map(([k, v]) => [k, { routingKeyEnv: v.routing_key_env }])),
+      defaultService: p.pagerduty.default_service ?? null,
+    },
+    contacts: p.contacts,
+    regulatory: { dueWithinMs: p.regulatory.due_within, remindBeforeMs: p.regulatory.remind_before, items: p.regulatory.items },
     calendar: {
       zone: p.timezone,
       extraClosures: p.calendar.extra_closures,

@@ -9,9 +9,10 @@ export type IncidentCommand =
   | { kind: 'severity'; severity: string; reason: string }
   | { kind: 'resolve'; summary: string }
   | { kind: 'timeline' }
+  | { kind: 'ack' }
   | { kind: 'help' };
 
-const WAR_ROOM_ONLY = new Set(['status', 'resolve', 'timeline']);
+const WAR_ROOM_ONLY = new Set(['status', 'resolve', 'timeline', 'ack']);
 
 export function parseIncidentCommand(policy: Policy, rawText: string, inWarRoom: boolean): IncidentCommand {
   const text = rawText.trim();
@@ -44,6 +45,8 @@ export function parseIncidentCommand(policy: Policy, rawText: string, inWarRoom:
       case 'resolve':
         if (rest === '') throw new DomainError('summary_required', 'Add a one-line summary, e.g. `/incident resolve routing restored after failover`.');
         return { kind: 'resolve', summary: rest };
+      case 'ack':
+        return { kind: 'ack' };
       default:
         return { kind: 'timeline' };
     }
@@ -63,6 +66,7 @@ export function incidentHelp(policy: Policy): string {
     '• `/incident` or `/incident <severity>` — open the declaration form',
     '*In a war-room channel:*',
     '• `/incident status <text>` — post a status update',
+    '• `/incident ack` — acknowledge: stops the response clock and the escalation',
     '• `/incident <severity> <reason>` — change severity',
     '• `/incident resolve <summary>` — resolve',
     '• `/incident timeline` — show the incident\'s events (only to you)',

@@ -28,6 +28,36 @@ export interface Incident {
   resolution: string | null;
   /** Bumped by every change; views render the latest and skip stale re-renders. */
   version: number;
+  /** The first response: an IC assigned or an acknowledgement. */
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  responseMs: number | null;
+  /** Escalation fencing token (see escalation.ts judgeStep). */
+  generation: number;
+  clockStart: Date | null;
+  clockDeferredFrom: string | null;
+  pagedServices: string[];
+  lastStatusAt: Date | null;
+  statusSeq: number;
+  nextNudgeAt: Date | null;
+}
+
+export type ResponseHow = 'acknowledged' | 'incident-commander';
+
+/**
+ * Records the first response (someone pressed Acknowledge, or an IC was assigned) and bumps the
+ * escalation generation, so every pending "unless acknowledged" step stops. Returns false when
+ * the incident was already answered.
+ */
+export function respond(incident: Incident, by: string, at: Date): boolean {
+  requireOpen(incident);
+  if (incident.acknowledgedAt) return false;
+  incident.acknowledgedAt = at;
+  incident.acknowledgedBy = by;
+  incident.responseMs = Math.max(0, at.getTime() - (incident.clockStart ?? incident.declaredAt).getTime());
+  incident.generation += 1;
+  incident.version += 1;
+  return true;
 }
 
 export const TITLE_MAX = 150;
@@ -106,13 +136,16 @@ export function changeSeverity(incident: Incident, severity: string): string {
   }
   const previous = incident.severity;
   incident.severity = severity;
+  incident.generation += 1;
   incident.version += 1;
   return previous;
 }
 
-export function postStatus(incident: Incident, text: string): void {
+export function postStatus(incident: Incident, text: string, at: Date): void {
   requireOpen(incident);
   incident.lastStatus = text;
+  incident.lastStatusAt = at;
+  incident.statusSeq += 1;
   incident.version += 1;
 }
 
@@ -122,6 +155,7 @@ export function resolve(incident: Incident, by: string, summary: string, at: Dat
   incident.resolvedAt = at;
   incident.resolvedBy = by;
   incident.resolution = summary;
+  incident.generation += 1;
   incident.version += 1;
 }
 

@@ -1,3 +1,4 @@
+import type { EscalationPolicy } from './escalation.js';
 import type { DeployPolicy } from './deploy-rules.js';
 import type { CalendarConfig } from './market-calendar.js';
 
@@ -22,6 +23,7 @@ export interface SeverityPolicy {
   defaultResponders: Responders;
   /** Groups mentioned in the announcement (the Sev1 group). */
   announceGroups: string[];
+  escalation: EscalationPolicy;
 }
 
 export interface RolePolicy {
@@ -33,6 +35,15 @@ export interface RolePolicy {
 export interface ServicePolicy {
   id: string;
   name: string;
+  /** The PagerDuty service (policy name) that owns it: `page: owner` pages this. */
+  pagerduty: string | null;
+}
+
+export interface RegulatoryItem {
+  id: string;
+  title: string;
+  /** User-group handles whose members own (and may tick) the item. */
+  owners: string[];
 }
 
 export interface Policy {
@@ -41,6 +52,15 @@ export interface Policy {
   deploy: DeployPolicy;
   /** Named bearer tokens for the HTTP APIs; each value is read from the environment variable named. */
   apiTokens: Array<{ name: string; env: string }>;
+  pagerduty: {
+    /** Policy name → the environment variable holding its Events API v2 routing key. */
+    services: Record<string, { routingKeyEnv: string }>;
+    /** Paged by `page: owner` when the incident's service names no PagerDuty service. */
+    defaultService: string | null;
+  };
+  /** SMS contact groups: name → E.164 numbers. */
+  contacts: Record<string, string[]>;
+  regulatory: { dueWithinMs: number; remindBeforeMs: number; items: RegulatoryItem[] };
   severities: SeverityPolicy[];
   roles: RolePolicy[];
   services: ServicePolicy[];

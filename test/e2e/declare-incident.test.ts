@@ -31,7 +31,8 @@ describe('/incident sev1 <title> (fast path)', () => {
     expect(ch.pins.has(room.header_ts)).toBe(true);
     const blocks = JSON.stringify(header.blocks);
     for (const label of ['Incident Commander', 'Technical Lead', 'Communications Lead', 'Business Lead']) expect(blocks).toContain(label);
-    expect(header.blocks!.filter((b: any) => b.type === 'actions')).toHaveLength(4);
+    expect(header.blocks!.filter((b: any) => b.type === 'actions' && b.block_id.startsWith('role|'))).toHaveLength(4);
+    expect(blocks).toContain('Acknowledge (respond by');
     expect(blocks).toContain('Respond by');
     expect(blocks).toMatch(/\d\d:\d\d:\d\d ET/);
     expect(blocks).toContain(`<@${USERS.bob}>`);

@@ -7,6 +7,8 @@ import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
 import type { Policy } from '../../src/domain/policy.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeSlack } from '../../src/sandbox/fake-slack.js';
+import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
 import { cloneDatabase, REDIS_URL } from './databases.js';
 
@@ -22,7 +24,13 @@ export const USERS = {
   erin: 'UERIN005', // SRE manager
   frank: 'UFRANK06', // engineering lead
   grace: 'UGRACE07', // CTO
+  heidi: 'UHEIDI08', // CEO
+  ivan: 'UIVAN009', // COO
 } as const;
+
+export const TWILIO = { accountSid: `AC${'0'.repeat(31)}1`, authToken: 'twilio-auth-token-for-tests-9e2b', from: '+12125550000' };
+/** A 32-character routing key per PagerDuty service in the policy. */
+export const routingKeyFor = (service: string): string => `R${service.replace(/[^a-z0-9]/g, '').padEnd(31, '0').slice(0, 31)}`;
 
 export const GATE_TOKEN = 'gate-token-for-tests-3f9a1c';
 
@@ -36,6 +44,13 @@ export function seedWorkspace(slack: FakeSlack): void {
   slack.addUser({ id: USERS.grace, name: 'grace', realName: 'Grace Liu', phone: '+12125550107' });
   slack.addUserGroup({ id: 'SENGLEADS', handle: 'eng-leads', users: [USERS.frank, USERS.grace] });
   slack.addUserGroup({ id: 'SCTO00001', handle: 'cto', users: [USERS.grace] });
+  slack.addUser({ id: USERS.heidi, name: 'heidi', realName: 'Heidi Park (CEO)', phone: '+12125550108' });
+  slack.addUser({ id: USERS.ivan, name: 'ivan', realName: 'Ivan Petrov (COO)', phone: '+12125550109' });
+  slack.addUserGroup({ id: 'SEXECS001', handle: 'executives', users: [USERS.heidi, USERS.ivan] });
+  slack.addUserGroup({ id: 'SSREMGRS1', handle: 'sre-managers', users: [USERS.erin] });
+  slack.addUserGroup({ id: 'SSENIORLD', handle: 'senior-leadership', users: [USERS.heidi, USERS.grace] });
+  slack.addUserGroup({ id: 'SCOMPLIAN', handle: 'compliance', users: [USERS.dave] });
+  slack.addUserGroup({ id: 'SCOMMS001', handle: 'communications', users: [USERS.carol] });
   slack.addUserGroup({ id: 'SSREONCALL', handle: 'sre-oncall', users: [USERS.alice, USERS.erin] });
   slack.addUserGroup({ id: 'STRADINGOC', handle: 'trading-oncall', users: [USERS.bob] });
   slack.addUserGroup({ id: 'SSEV1RESP', handle: 'sev1-responders', users: [USERS.alice, USERS.bob, USERS.erin] });
@@ -44,6 +59,8 @@ export function seedWorkspace(slack: FakeSlack): void {
 
 export interface Harness {
   slack: FakeSlack;
+  pagerduty: FakePagerDuty;
+  twilio: FakeTwilio;
   bot: Warroom;
   sql: postgres.Sql;
   dbUrl: string;
@@ -110,6 +127,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const db = await cloneDatabase(inject('templateDatabase'));
   const slack = new FakeSlack({ botToken: BOT_TOKEN });
   await slack.start();
+  const pagerduty = new FakePagerDuty();
+  await pagerduty.start();
+  const twilio = new FakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
+  await twilio.start();
   if (opts.seed !== false) seedWorkspace(slack);
   const policy = opts.policyYaml ? parsePolicy(opts.policyYaml, 'test policy') : loadPolicy(undefined);
   const prefix = `wrt-${randomBytes(4).toString('hex')}`;
@@ -118,6 +139,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     DATABASE_URL: db.url,
+    PAGERDUTY_EVENTS_URL: pagerduty.eventsUrl,
     REDIS_URL,
     REDIS_PREFIX: prefix,
     PORT: '0',
@@ -131,10 +153,21 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       cb();
     },
   });
-  const log = createLogger({ level: env.LOG_LEVEL, secrets: [BOT_TOKEN, SIGNING_SECRET, GATE_TOKEN], destination: sink });
+  const log = createLogger({ level: env.LOG_LEVEL, secrets: [BOT_TOKEN, SIGNING_SECRET, GATE_TOKEN, TWILIO.authToken], destination: sink });
   const clock = new TestClock();
   const build = (extra: Partial<WarroomOptions> = {}) =>
-    startWarroom({ env, policy, log, clock, apiTokens: [{ name: 'ci', value: GATE_TOKEN }], queue: opts.queue ?? SHORT_QUEUE, ...extra });
+    startWarroom({
+      env,
+      policy,
+      log,
+      clock,
+      apiTokens: [{ name: 'ci', value: GATE_TOKEN }],
+      routingKeys: Object.fromEntries(Object.keys(policy.pagerduty.services).map((s) => [s, routingKeyFor(s)])),
+      pagerCa: pagerduty.caPem,
+      twilio: { ...TWILIO, apiUrl: twilio.apiUrl },
+      queue: opts.queue ?? SHORT_QUEUE,
+      ...extra,
+    });
   let bot = await build();
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   let n = 0;
@@ -142,6 +175,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   const h: Harness = {
     slack,
+    pagerduty,
+    twilio,
     get bot() {
       return bot;
     },
@@ -229,6 +264,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await bot.stop();
       await sql.end({ timeout: 5 });
       await slack.stop();
+      await pagerduty.stop();
+      await twilio.stop();
       await db.drop();
     },
   };

@@ -1,9 +1,10 @@
-import { asc, eq, sql as dsql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, or, sql as dsql } from 'drizzle-orm';
 import type { Incident, RoleHolder } from '../../domain/incident.js';
-import type { AuditEntry, AuditView, Clock, IncidentStore, IncidentTx, NewIncident, WarRoomState, WorkItem } from '../../app/ports.js';
+import type { AuditEntry, AuditView, Checklist, ChecklistItemState, Clock, IncidentStore, IncidentTx, NewIncident, StepRow, StepStatus, TimerSpec, WarRoomState, WorkItem } from '../../app/ports.js';
+import type { EscalationAction } from '../../domain/escalation.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
-import { auditEvents, incidents } from './schema.js';
+import { auditEvents, deliveries, escalationSteps, incidents, regulatoryChecklists } from './schema.js';
 import { enqueueWork, withOutbox, type Enqueued, type OnCommitted, type Tx } from './outbox.js';
 
 export type { OnCommitted } from './outbox.js';
@@ -33,6 +34,16 @@ function toIncident(r: Row): Incident {
     resolvedBy: r.resolvedBy,
     resolution: r.resolution,
     version: r.version,
+    acknowledgedAt: r.acknowledgedAt,
+    acknowledgedBy: r.acknowledgedBy,
+    responseMs: r.responseMs,
+    generation: r.escGeneration,
+    clockStart: r.clockStart,
+    clockDeferredFrom: r.clockDeferredFrom,
+    pagedServices: r.pagedServices as string[],
+    lastStatusAt: r.lastStatusAt,
+    statusSeq: r.statusSeq,
+    nextNudgeAt: r.nextNudgeAt,
   };
 }
 
@@ -53,20 +64,87 @@ function toWarRoom(r: Row): WarRoomState {
   };
 }
 
+type StepDbRow = typeof escalationSteps.$inferSelect;
+
+function toStep(r: StepDbRow): StepRow {
+  return {
+    id: r.id,
+    incidentId: r.incidentId,
+    generation: r.generation,
+    stepIndex: r.stepIndex,
+    severity: r.severity,
+    dueAt: r.dueAt,
+    always: r.always,
+    actions: r.actions as EscalationAction[],
+    status: r.status as StepStatus,
+    claimedAt: r.claimedAt,
+    firedAt: r.firedAt,
+    latenessMs: r.latenessMs,
+  };
+}
+
+function toChecklist(r: typeof regulatoryChecklists.$inferSelect): Checklist {
+  return { incidentId: r.incidentId, dueAt: r.dueAt, items: r.items as ChecklistItemState[], channelId: r.channelId, ts: r.ts, remindedAt: r.remindedAt, completedAt: r.completedAt };
+}
+
+export type OnTimers = (timers: TimerSpec[]) => Promise<void>;
+
 export class PostgresIncidentStore implements IncidentStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly onCommitted: OnCommitted,
+    private readonly onTimers: OnTimers = async () => undefined,
   ) {}
 
   async transaction<T>(fn: (tx: IncidentTx) => Promise<T>): Promise<T> {
-    return withOutbox(this.db, this.onCommitted, (tx, enqueued) => fn(this.txApi(tx, enqueued)));
+    const timers: TimerSpec[] = [];
+    const result = await withOutbox(this.db, this.onCommitted, (tx, enqueued) => fn(this.txApi(tx, enqueued, timers)));
+    if (timers.length) await this.onTimers(timers);
+    return result;
   }
 
-  private txApi(tx: Tx, enqueued: Enqueued): IncidentTx {
+  private txApi(tx: Tx, enqueued: Enqueued, timers: TimerSpec[]): IncidentTx {
     const clock = this.clock;
     return {
+      async insertSteps(incidentId, generation, severity, steps) {
+        if (steps.length === 0) return [];
+        const rows = await tx
+          .insert(escalationSteps)
+          .values(steps.map((s) => ({ incidentId, generation, severity, stepIndex: s.index, dueAt: s.dueAt, always: s.always, actions: s.actions })))
+          .onConflictDoNothing()
+          .returning();
+        return rows.map(toStep);
+      },
+      async cancelStaleSteps(incidentId, currentGeneration) {
+        const rows = await tx
+          .update(escalationSteps)
+          .set({ status: 'cancelled', doneAt: clock.now() })
+          .where(and(eq(escalationSteps.incidentId, incidentId), eq(escalationSteps.status, 'pending'), lt(escalationSteps.generation, currentGeneration)))
+          .returning();
+        return rows.map(toStep);
+      },
+      async lockStep(stepId) {
+        const [row] = await tx.select().from(escalationSteps).where(eq(escalationSteps.id, stepId)).for('update');
+        return row ? toStep(row) : null;
+      },
+      async updateStep(stepId, patch) {
+        await tx.update(escalationSteps).set(patch).where(eq(escalationSteps.id, stepId));
+      },
+      wake(timer) {
+        timers.push(timer);
+      },
+      async insertChecklist(c) {
+        const rows = await tx.insert(regulatoryChecklists).values({ incidentId: c.incidentId, dueAt: c.dueAt, items: c.items }).onConflictDoNothing().returning();
+        return rows.length > 0;
+      },
+      async lockChecklist(incidentId) {
+        const [row] = await tx.select().from(regulatoryChecklists).where(eq(regulatoryChecklists.incidentId, incidentId)).for('update');
+        return row ? toChecklist(row) : null;
+      },
+      async saveChecklist(c) {
+        await tx.update(regulatoryChecklists).set({ items: c.items, remindedAt: c.remindedAt, completedAt: c.completedAt }).where(eq(regulatoryChecklists.incidentId, c.incidentId));
+      },
       async insertIncident(d: NewIncident) {
         // Look first, so a retried request does not burn a sequence number (INC numbers stay gap-free in practice).
         const [seen] = await tx.select().from(incidents).where(eq(incidents.requestKey, d.requestKey));
@@ -102,6 +180,16 @@ export class PostgresIncidentStore implements IncidentStore {
             resolvedBy: i.resolvedBy,
             resolution: i.resolution,
             version: i.version,
+            acknowledgedAt: i.acknowledgedAt,
+            acknowledgedBy: i.acknowledgedBy,
+            responseMs: i.responseMs,
+            escGeneration: i.generation,
+            clockStart: i.clockStart,
+            clockDeferredFrom: i.clockDeferredFrom,
+            pagedServices: i.pagedServices,
+            lastStatusAt: i.lastStatusAt,
+            statusSeq: i.statusSeq,
+            nextNudgeAt: i.nextNudgeAt,
           })
           .where(eq(incidents.id, i.id));
       },
@@ -146,6 +234,61 @@ export class PostgresIncidentStore implements IncidentStore {
       subject: r.subject,
       data: (r.data ?? {}) as Record<string, unknown>,
     }));
+  }
+
+  async step(stepId: number) {
+    const [row] = await this.db.select().from(escalationSteps).where(eq(escalationSteps.id, stepId));
+    return row ? toStep(row) : null;
+  }
+
+  async delivered(stepId: number, channel: string, recipient: string) {
+    const [row] = await this.db.select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.stepId, stepId), eq(deliveries.channel, channel), eq(deliveries.recipient, recipient)));
+    return Boolean(row);
+  }
+
+  async recordDelivery(stepId: number, channel: string, recipient: string, status: 'sent' | 'failed', detail?: string) {
+    await this.db.insert(deliveries).values({ stepId, channel, recipient, status, detail: detail ?? null }).onConflictDoNothing();
+  }
+
+  async stepsToWake(staleClaimBefore: Date) {
+    const rows = await this.db
+      .select({ step: escalationSteps })
+      .from(escalationSteps)
+      .innerJoin(incidents, eq(incidents.id, escalationSteps.incidentId))
+      .where(
+        and(
+          eq(incidents.status, 'open'),
+          eq(escalationSteps.generation, incidents.escGeneration),
+          or(eq(escalationSteps.status, 'pending'), and(eq(escalationSteps.status, 'claimed'), lt(escalationSteps.claimedAt, staleClaimBefore))),
+        ),
+      )
+      .limit(5000);
+    return rows.map((r) => toStep(r.step));
+  }
+
+  async nudgesToWake() {
+    const rows = await this.db
+      .select({ id: incidents.id, seq: incidents.statusSeq, at: incidents.nextNudgeAt })
+      .from(incidents)
+      .where(and(eq(incidents.status, 'open'), isNotNull(incidents.nextNudgeAt)));
+    return rows.map((r) => ({ incidentId: r.id, seq: r.seq, at: r.at! }));
+  }
+
+  async checklistsToWake() {
+    const rows = await this.db
+      .select({ id: regulatoryChecklists.incidentId, due: regulatoryChecklists.dueAt })
+      .from(regulatoryChecklists)
+      .where(and(isNull(regulatoryChecklists.completedAt), isNull(regulatoryChecklists.remindedAt)));
+    return rows.map((r) => ({ incidentId: r.id, at: r.due }));
+  }
+
+  async checklist(incidentId: number) {
+    const [row] = await this.db.select().from(regulatoryChecklists).where(eq(regulatoryChecklists.incidentId, incidentId));
+    return row ? toChecklist(row) : null;
+  }
+
+  async recordChecklistCard(incidentId: number, channelId: string, ts: string) {
+    await this.db.update(regulatoryChecklists).set({ channelId, ts }).where(eq(regulatoryChecklists.incidentId, incidentId));
   }
 
   async exclusive<T>(incidentId: number, fn: () => Promise<T>): Promise<T> {

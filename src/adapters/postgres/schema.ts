@@ -33,6 +33,20 @@ export const incidents = pgTable(
     announceChannelId: text('announce_channel_id'),
     announceTs: text('announce_ts'),
     readyAt: ts('ready_at'),
+    // Response and escalation (issue 4).
+    acknowledgedAt: ts('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    responseHow: text('response_how'),
+    responseMs: integer('response_ms'),
+    /** The fencing token: bumped by acknowledge, severity change and resolve. */
+    escGeneration: integer('esc_generation').notNull().default(1),
+    clockStart: ts('clock_start'),
+    clockDeferredFrom: text('clock_deferred_from'),
+    pagedServices: jsonb('paged_services').notNull().default(sql`'[]'::jsonb`),
+    lastStatusAt: ts('last_status_at'),
+    /** Bumped by every status update: a nudge timer of an older sequence does nothing. */
+    statusSeq: integer('status_seq').notNull().default(0),
+    nextNudgeAt: ts('next_nudge_at'),
     /** The incident version the Slack views last showed; a sync with nothing newer is skipped. */
     renderedVersion: integer('rendered_version').notNull().default(0),
     failedAt: ts('failed_at'),
@@ -106,3 +120,52 @@ export const deployRequests = pgTable(
   },
   (t) => [index('deploy_requests_grant_idx').on(t.service, t.type, t.status, t.expiresAt)],
 );
+
+/** One rung of an incident's escalation ladder; fired at most once per (incident, generation, step). */
+export const escalationSteps = pgTable(
+  'escalation_steps',
+  {
+    id: serial('id').primaryKey(),
+    incidentId: integer('incident_id').notNull(),
+    generation: integer('generation').notNull(),
+    stepIndex: integer('step_index').notNull(),
+    severity: text('severity').notNull(),
+    dueAt: ts('due_at').notNull(),
+    always: boolean('always').notNull(),
+    actions: jsonb('actions').notNull(),
+    /** pending → claimed → sent | partial | failed; or skipped / cancelled. */
+    status: text('status').notNull().default('pending'),
+    claimedAt: ts('claimed_at'),
+    firedAt: ts('fired_at'),
+    latenessMs: integer('lateness_ms'),
+    doneAt: ts('done_at'),
+    outcome: jsonb('outcome'),
+  },
+  (t) => [uniqueIndex('escalation_steps_uq').on(t.incidentId, t.generation, t.stepIndex), index('escalation_steps_status_idx').on(t.status, t.dueAt)],
+);
+
+/** One delivery to one recipient: a retried step skips recipients already reached. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: serial('id').primaryKey(),
+    stepId: integer('step_id').notNull(),
+    channel: text('channel').notNull(),
+    recipient: text('recipient').notNull(),
+    status: text('status').notNull(),
+    detail: text('detail'),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('deliveries_uq').on(t.stepId, t.channel, t.recipient)],
+);
+
+/** The Sev1 regulatory checklist card in the compliance channel. */
+export const regulatoryChecklists = pgTable('regulatory_checklists', {
+  incidentId: integer('incident_id').primaryKey(),
+  dueAt: ts('due_at').notNull(),
+  items: jsonb('items').notNull(),
+  channelId: text('channel_id'),
+  ts: text('ts'),
+  remindedAt: ts('reminded_at'),
+  completedAt: ts('completed_at'),
+});

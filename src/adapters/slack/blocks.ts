@@ -2,9 +2,10 @@ import type { Incident } from '../../domain/incident.js';
 import { commander } from '../../domain/incident.js';
 import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
-import type { DeployRequestView, IncidentView } from '../../app/ports.js';
+import { humanDuration } from '../../domain/escalation.js';
+import type { ChecklistView, DeployRequestView, IncidentView } from '../../app/ports.js';
 import { esc, mention, severityLabel } from '../../app/messages.js';
-import { ACTION, FIELD, VIEW, encodeDeployRequest, encodeRoleTarget } from './ids.js';
+import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
 export type Block = Record<string, unknown>;
@@ -27,7 +28,7 @@ function statusText(incident: Incident): string {
 export function headerCard(policy: Policy, view: IncidentView): { text: string; blocks: Block[] } {
   const i = view.incident;
   const sev = severityById(policy, i.severity);
-  const deadline = sev ? new Date(i.declaredAt.getTime() + sev.respondWithinMs) : null;
+  const deadline = sev ? new Date((i.clockStart ?? i.declaredAt).getTime() + sev.respondWithinMs) : null;
   const blocks: Block[] = [
     { type: 'header', text: plain(`${view.ref} · ${severityLabel(policy, i.severity)}${i.status === 'resolved' ? ' · RESOLVED' : ''}`, 150) },
     { type: 'section', text: md(`${emoji(i.severity)} *${esc(i.title)}*`) },
@@ -37,7 +38,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
         md(`*Status*\n${statusText(i)}`),
         md(`*Severity*\n${severityLabel(policy, i.severity)}${sev ? ` — ${esc(sev.description)}` : ''}`),
         md(`*Declared*\n${mention(i.declaredBy)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
-        md(`*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
+        md(i.acknowledgedAt ? `*Responded*\n${mention(i.acknowledgedBy!)} in ${humanDuration(i.responseMs ?? 0)}` : `*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
         ...(i.service ? [md(`*Service*\n${esc(i.service)}`)] : []),
         ...(i.customerImpact ? [md(`*Customer impact*\n${esc(truncate(i.customerImpact, 1900))}`)] : []),
       ],
@@ -59,6 +60,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
       });
     }
   }
+  blocks.splice(3, 0, responseBlock(policy, i));
   if (i.lastStatus && i.status === 'open') blocks.push({ type: 'context', elements: [md(`*Latest status:* ${esc(truncate(i.lastStatus, 2800))}`)] });
   if (i.status === 'resolved') {
     blocks.push({ type: 'section', text: md(`*Resolved* by ${i.resolvedBy ? mention(i.resolvedBy) : '—'} at ${i.resolvedAt ? formatDesk(i.resolvedAt, policy.timezone) : '—'}\n${esc(i.resolution ?? '')}`) });
@@ -146,4 +148,41 @@ export function deployCard(v: DeployRequestView, groupMentions: string[]): { tex
   }
   const status = r.status === 'pending' ? `needs ${needs}` : r.status;
   return { text: `${groupMentions.join(' ')} Deploy request DEP-${r.id}: ${r.type} ${esc(r.service)} — ${status}`.trim(), blocks };
+}
+
+/** The Sev1 regulatory checklist in the compliance channel. */
+export function checklistCard(v: ChecklistView): { text: string; blocks: Block[] } {
+  const c = v.checklist;
+  const room = v.warRoomChannelId ? ` · war room <#${v.warRoomChannelId}>` : '';
+  const state = c.completedAt ? `:white_check_mark: complete ${formatDesk(c.completedAt, v.zone)}` : `due ${formatDesk(c.dueAt, v.zone)}`;
+  const blocks: Block[] = [
+    { type: 'header', text: plain(`Regulatory checklist · ${v.incidentRef}`, 150) },
+    { type: 'section', text: md(`*${esc(truncate(v.title, 200))}*${room}\n${state}`) },
+  ];
+  for (const item of c.items) {
+    const owners = item.owners.map((o) => v.ownerMentions[o] ?? `@${o}`).join(' ');
+    if (item.doneAt) {
+      const late = new Date(item.doneAt) > c.dueAt ? ' (late)' : '';
+      blocks.push({ type: 'section', text: md(`:white_check_mark: ~${esc(item.title)}~ — ${mention(item.doneBy!)} at ${formatDesk(new Date(item.doneAt), v.zone)}${late}`) });
+    } else {
+      blocks.push({
+        type: 'section',
+        text: md(`:black_square_button: *${esc(item.title)}* — owner ${owners}`),
+        accessory: { type: 'button', action_id: ACTION.checklistDone, text: plain('Done', 75), value: encodeChecklistItem(c.incidentId, item.id) },
+      });
+    }
+  }
+  return { text: `Regulatory checklist for ${v.incidentRef}: ${state}`, blocks };
+}
+
+/** Until someone responds: the deadline and an Acknowledge button. */
+function responseBlock(policy: Policy, i: Incident): Block {
+  if (i.acknowledgedAt || i.status !== 'open') return { type: 'context', elements: [md(i.acknowledgedAt ? `Response: ${mention(i.acknowledgedBy!)} after ${humanDuration(i.responseMs ?? 0)}` : 'No response was recorded')] };
+  const sev = severityById(policy, i.severity);
+  const deadline = sev ? formatClock(new Date((i.clockStart ?? i.declaredAt).getTime() + sev.respondWithinMs), policy.timezone) : '—';
+  return {
+    type: 'actions',
+    block_id: `ack|${i.id}`,
+    elements: [{ type: 'button', action_id: ACTION.acknowledge, style: 'primary', text: plain(`Acknowledge (respond by ${deadline})`, 75), value: `ack|${i.id}` }],
+  };
 }

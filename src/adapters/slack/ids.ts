@@ -5,6 +5,7 @@ export const ACTION = {
   acknowledge: 'incident_ack',
   deployApprove: 'deploy_approve',
   deployDeny: 'deploy_deny',
+  checklistDone: 'checklist_done',
 } as const;
 
 export const VIEW = {
@@ -34,5 +35,15 @@ export function decodeRoleTarget(value: string | undefined): { incidentId: numbe
 export const encodeDeployRequest = (id: number): string => `deploy|${id}`;
 export function decodeDeployRequest(value: string | undefined): number | null {
   const m = /^deploy\|(\d{1,9})$/.exec(value ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+export const encodeChecklistItem = (incidentId: number, item: string): string => `reg|${incidentId}|${item}`;
+export function decodeChecklistItem(value: string | undefined): { incidentId: number; item: string } | null {
+  const m = /^reg\|(\d{1,9})\|([a-z0-9_-]{1,64})$/.exec(value ?? '');
+  return m ? { incidentId: Number(m[1]), item: m[2]! } : null;
+}
+export function decodeAck(value: string | undefined): number | null {
+  const m = /^ack\|(\d{1,9})$/.exec(value ?? '');
   return m ? Number(m[1]) : null;
 }

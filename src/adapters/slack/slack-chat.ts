@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { severityById, type Policy } from '../../domain/policy.js';
-import type { ChatPlatform, CreateChannelResult, DeployRequestView, IncidentView, PostKey } from '../../app/ports.js';
+import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
-import { announcement, deployCard, headerCard, type Block } from './blocks.js';
+import { announcement, checklistCard, deployCard, headerCard, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
 import { classifySlackError, slackErrorCode } from './slack-errors.js';
 
@@ -77,7 +77,28 @@ export class SlackChat implements ChatPlatform {
     return this.groupIds.get(handle) ?? null;
   }
 
-  private async groupMembers(handle: string): Promise<string[]> {
+  async groupMention(handle: string): Promise<string> {
+    const id = await this.groupId(handle);
+    return id ? `<!subteam^${id}>` : `@${handle}`;
+  }
+
+  async userPhone(userId: string): Promise<string | null> {
+    const r = await this.call<{ user: { profile?: { phone?: string } } }>('users.info', { user: userId }, ['user_not_found']);
+    return r.ok ? (r.user.profile?.phone || null) : null;
+  }
+
+  async showChecklist(view: ChecklistView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }> {
+    const message = checklistCard(view);
+    if (existing) {
+      await this.call('chat.update', { channel: existing.channelId, ts: existing.ts, ...message });
+      return existing;
+    }
+    const channelId = await this.channelId(this.policy.channels.compliance);
+    const ts = await this.postOnce(channelId, key, message, new Date(Date.now() - 3_600_000));
+    return { channelId, ts };
+  }
+
+  async groupMembers(handle: string): Promise<string[]> {
     const id = await this.groupId(handle);
     if (!id) {
       this.log.warn({ group: handle }, 'user group from the policy not found in Slack');
@@ -163,8 +184,8 @@ export class SlackChat implements ChatPlatform {
     await this.call('chat.update', { channel: channelId, ts, ...announcement(this.policy, view, await this.mentions(groups)) });
   }
 
-  async postNotice(target: { channelId: string } | { announcements: true }, text: string, key: PostKey): Promise<void> {
-    const channel = 'channelId' in target ? target.channelId : await this.channelId(this.policy.channels.announcements);
+  async postNotice(target: { channelId: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void> {
+    const channel = 'channelId' in target ? target.channelId : await this.channelId(this.policy.channels[target.policyChannel]);
     await this.postOnce(channel, key, { text }, new Date(Date.now() - 3_600_000));
   }
 

@@ -5,6 +5,7 @@ import { changeSeverity, incidentTimeline, postStatus, resolveIncident } from '.
 import { incidentRef } from '../../../domain/incident.js';
 import { incidentHelp, parseIncidentCommand } from '../../../domain/incident-command.js';
 import { declareModal } from '../blocks.js';
+import { acknowledge } from '../../../app/escalation.js';
 import { ephemeral, userMessage } from './reply.js';
 import { mention, severityLabel } from '../../../app/messages.js';
 
@@ -78,5 +79,7 @@ async function runCommand(
     }
     case 'timeline':
       return incidentTimeline(deps, channel);
+    case 'ack':
+      return acknowledge(deps, { channelId: channel }, user);
   }
 }

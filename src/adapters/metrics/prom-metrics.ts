@@ -1,0 +1,38 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Metrics, TimerSpec } from '../../app/ports.js';
+
+/** Prometheus metrics on a registry of its own (several bots in one test process must not collide). */
+export class PromMetrics implements Metrics {
+  readonly registry = new Registry();
+  private readonly lateness = new Histogram({
+    name: 'warroom_timer_lateness_seconds',
+    help: 'Fire time minus due time of escalation steps, nudges and reminders',
+    labelNames: ['kind'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly pages = new Counter({ name: 'warroom_pages_total', help: 'PagerDuty triggers by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly smsCount = new Counter({ name: 'warroom_sms_total', help: 'SMS by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly nudges = new Counter({ name: 'warroom_status_nudges_total', help: 'Status-update reminders posted', registers: [this.registry] });
+  private readonly failures = new Counter({ name: 'warroom_failures_total', help: 'Failures shown to humans, by kind', labelNames: ['kind'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'warroom_' });
+  }
+
+  timerLateness(kind: TimerSpec['kind'], ms: number): void {
+    this.lateness.observe({ kind }, ms / 1000);
+  }
+  page(result: 'sent' | 'failed' | 'retried'): void {
+    this.pages.inc({ result });
+  }
+  sms(result: 'sent' | 'failed' | 'retried'): void {
+    this.smsCount.inc({ result });
+  }
+  nudge(): void {
+    this.nudges.inc();
+  }
+  failure(kind: string): void {
+    this.failures.inc({ kind });
+  }
+}

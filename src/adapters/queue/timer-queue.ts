@@ -1,0 +1,110 @@
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TransientError, type TimerSpec, type Timers } from '../../app/ports.js';
+import type { Logger } from '../../app/deps.js';
+
+export const TIMER_QUEUE = 'timers';
+
+/** Deterministic, colon-free job ids: re-adding a wake-up that exists is a no-op. */
+export function timerJobId(t: TimerSpec): string {
+  switch (t.kind) {
+    case 'esc-step':
+      return `esc-${t.stepId}`;
+    case 'nudge':
+      return `nudge-${t.incidentId}-${t.seq}-${t.at.getTime()}`;
+    case 'reg-reminder':
+      return `regrem-${t.incidentId}`;
+  }
+}
+
+type TimerData = { kind: TimerSpec['kind']; stepId?: number; incidentId?: number; seq?: number; at: number };
+
+export interface TimerQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  run: (timer: TimerSpec) => Promise<void>;
+  log: Logger;
+  concurrency?: number;
+  attempts?: number;
+  backoffMs?: number;
+}
+
+/**
+ * BullMQ delayed jobs as wake-ups. A wake-up is not the deadline: the handler re-reads Postgres
+ * and acts only if the deadline is still live. Jobs are removed when done or failed, so the
+ * reconciler can always re-add a wake-up for work Postgres says is still owed.
+ */
+export class TimerQueue implements Timers {
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly opts: TimerQueueOptions) {
+    this.queue = new Queue(TIMER_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+  }
+
+  private redis(): Redis {
+    const r = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+    r.on('error', (err) => this.opts.log.warn({ err: err.message }, 'redis connection error (timers)'));
+    this.connections.push(r);
+    return r;
+  }
+
+  async wake(specs: TimerSpec[]): Promise<void> {
+    if (specs.length === 0) return;
+    const now = Date.now();
+    await this.queue.addBulk(
+      specs.map((t) => {
+        const data: TimerData = { kind: t.kind, at: t.at.getTime(), ...('stepId' in t ? { stepId: t.stepId } : {}), ...('incidentId' in t ? { incidentId: t.incidentId } : {}), ...('seq' in t ? { seq: t.seq } : {}) };
+        return {
+          name: t.kind,
+          data,
+          opts: {
+            jobId: timerJobId(t),
+            delay: Math.max(0, t.at.getTime() - now),
+            attempts: this.opts.attempts ?? 6,
+            backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 },
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        };
+      }),
+    );
+  }
+
+  start(): void {
+    this.worker = new Worker(TIMER_QUEUE, (job) => this.process(job), {
+      connection: this.redis(),
+      prefix: this.opts.prefix,
+      concurrency: this.opts.concurrency ?? 16,
+    });
+    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'timer worker error'));
+  }
+
+  private async process(job: Job<TimerData>): Promise<void> {
+    const d = job.data;
+    const at = new Date(d.at);
+    const spec: TimerSpec =
+      d.kind === 'esc-step' ? { kind: 'esc-step', stepId: d.stepId!, at } : d.kind === 'nudge' ? { kind: 'nudge', incidentId: d.incidentId!, seq: d.seq!, at } : { kind: 'reg-reminder', incidentId: d.incidentId!, at };
+    try {
+      await this.opts.run(spec);
+    } catch (err) {
+      if (err instanceof TransientError && err.retryAfterMs !== null) {
+        await job.moveToDelayed(Date.now() + err.retryAfterMs, job.token);
+        throw new DelayedError();
+      }
+      this.opts.log.warn({ timer: job.id, err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'timer handler failed; will retry');
+      throw err;
+    }
+  }
+
+  async depth(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed');
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * A fake PagerDuty Events API v2 over real HTTPS, for tests and the demo.
+ *
+ * HTTPS because pdjs always builds `https://{server}/v2/enqueue`. The key and certificate in
+ * ./tls/ are TEST-ONLY material, self-signed for 127.0.0.1 and localhost (valid 100 years,
+ * generated once with the openssl CLI); they protect nothing. Clients trust them through
+ * `caPem` (PagerDutyPager's `ca`), never through NODE_TLS_REJECT_UNAUTHORIZED.
+ *
+ * Validation and answers follow PagerDuty's documentation: 202 `{status, message, dedup_key}`,
+ * 400 `{status: 'invalid event', message, errors}`. Dedup is modelled per dedup_key (PagerDuty
+ * scopes it per service; tests use distinct keys). Left out: rate limits unless `failNext(429)`,
+ * change events, images validation.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export type FakePagerDutyFault = 400 | 429 | 500 | 502 | 503;
+
+export interface RecordedPagerDutyEvent {
+  /** Parsed JSON body, or null when it was not JSON. */
+  body: Record<string, any> | null;
+  receivedAt: Date;
+  /** HTTP status the fake answered. */
+  status: number;
+}
+
+export interface PagerDutyEventFilter {
+  action?: string;
+  dedupKey?: string;
+  status?: number;
+}
+
+export interface FakeAlert {
+  status: 'triggered' | 'acknowledged' | 'resolved';
+  /** Trigger events accepted for this dedup_key (repeats included). */
+  triggers: number;
+}
+
+const tlsFile = (name: string) => readFileSync(new URL(`./tls/${name}`, import.meta.url), 'utf8');
+const SEVERITIES = ['critical', 'error', 'warning', 'info'];
+const ACTIONS = ['trigger', 'acknowledge', 'resolve'];
+
+export class FakePagerDuty {
+  private readonly key = tlsFile('fake-pagerduty.key');
+  private readonly cert = tlsFile('fake-pagerduty.crt');
+  private server: Server | null = null;
+  private port = 0;
+  private log: RecordedPagerDutyEvent[] = [];
+  private alertsByKey = new Map<string, FakeAlert>();
+  private faults: FakePagerDutyFault[] = [];
+  private latencyMs = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer({ key: this.key, cert: this.cert }, (req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    // Clients keep connections alive; without this close() waits for them.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get eventsUrl(): string {
+    if (!this.server) throw new Error('FakePagerDuty is not started');
+    return `https://127.0.0.1:${this.port}/v2/enqueue`;
+  }
+
+  /** The self-signed certificate, to trust as a CA. */
+  get caPem(): string {
+    return this.cert;
+  }
+
+  events(filter?: PagerDutyEventFilter | ((e: RecordedPagerDutyEvent) => boolean)): RecordedPagerDutyEvent[] {
+    if (!filter) return [...this.log];
+    if (typeof filter === 'function') return this.log.filter(filter);
+    return this.log.filter(
+      (e) =>
+        (filter.action === undefined || e.body?.event_action === filter.action) &&
+        (filter.dedupKey === undefined || e.body?.dedup_key === filter.dedupKey) &&
+        (filter.status === undefined || e.status === filter.status),
+    );
+  }
+
+  /** Alerts by dedup_key, as PagerDuty would have them. */
+  alerts(): Map<string, FakeAlert> {
+    return new Map([...this.alertsByKey].map(([k, a]) => [k, { ...a }]));
+  }
+
+  /** Answers the next `times` requests with `status` before looking at them. */
+  failNext(status: FakePagerDutyFault, times = 1): void {
+    for (let i = 0; i < times; i++) this.faults.push(status);
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  reset(): void {
+    this.log = [];
+    this.alertsByKey.clear();
+    this.faults = [];
+    this.latencyMs = 0;
+  }
+
+  async waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined && v !== false && v !== null) return v;
+      } catch (err) {
+        lastError = err; // probes often index into arrays that are not filled yet
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const recent = this.log.slice(-10).map((e) => `  ${e.status} ${e.body?.event_action ?? '?'} ${e.body?.dedup_key ?? '-'} ${e.body?.payload?.summary ?? ''}`.trimEnd());
+    const cause = lastError instanceof Error ? `\nlast probe error: ${lastError.message}` : '';
+    throw new Error(`FakePagerDuty.waitFor timed out after ${timeoutMs} ms waiting for ${what}${cause}\nlast events:\n${recent.join('\n') || '  (none)'}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const respond = () => {
+        if (res.destroyed) return; // the client gave up (timeout test)
+        this.answer(req, raw, res);
+      };
+      if (this.latencyMs <= 0) return respond();
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        respond();
+      }, this.latencyMs);
+      this.timers.add(t);
+    });
+  }
+
+  private answer(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/v2/enqueue') return send(res, 404, { status: 'not found', message: 'Not Found' });
+    if (req.method !== 'POST') return send(res, 405, { status: 'method not allowed', message: 'Method Not Allowed' });
+
+    let body: Record<string, any> | null = null;
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, any>;
+    } catch {
+      body = null;
+    }
+    const record = (status: number) => this.log.push({ body, receivedAt: new Date(), status });
+
+    const fault = this.faults.shift();
+    if (fault !== undefined) {
+      record(fault);
+      return sendFault(res, fault);
+    }
+    if (!body) {
+      record(400);
+      return send(res, 400, { status: 'invalid event', message: 'Event object is invalid', errors: ['Malformed JSON'] });
+    }
+    const errors = validate(body);
+    if (errors.length) {
+      record(400);
+      return send(res, 400, { status: 'invalid event', message: 'Event object is invalid', errors });
+    }
+
+    const action = body.event_action as string;
+    // PagerDuty makes up a dedup_key for a trigger without one and returns it.
+    const dedupKey = typeof body.dedup_key === 'string' && body.dedup_key ? body.dedup_key : randomBytes(16).toString('hex');
+    this.apply(action, dedupKey);
+    record(202);
+    send(res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
+  }
+
+  private apply(action: string, dedupKey: string): void {
+    const alert = this.alertsByKey.get(dedupKey);
+    if (action === 'trigger') {
+      // A repeat trigger for an open alert is deduplicated: same alert, status kept (an
+      // acknowledged alert stays acknowledged). After a resolve, the key opens a new alert.
+      if (!alert) this.alertsByKey.set(dedupKey, { status: 'triggered', triggers: 1 });
+      else {
+        alert.triggers += 1;
+        if (alert.status === 'resolved') alert.status = 'triggered';
+      }
+      return;
+    }
+    // Acknowledge/resolve of an unknown or resolved alert is accepted and does nothing.
+    if (!alert || alert.status === 'resolved') return;
+    alert.status = action === 'acknowledge' ? 'acknowledged' : 'resolved';
+  }
+}
+
+function validate(b: Record<string, any>): string[] {
+  const errors: string[] = [];
+  if (typeof b.routing_key !== 'string' || b.routing_key.length !== 32) errors.push("'routing_key' is invalid");
+  if (!ACTIONS.includes(b.event_action)) errors.push("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')");
+  if (b.dedup_key !== undefined && (typeof b.dedup_key !== 'string' || b.dedup_key.length > 255)) errors.push("'dedup_key' is invalid (must be a string of at most 255 characters)");
+  if (b.event_action !== 'trigger') {
+    if (ACTIONS.includes(b.event_action) && (typeof b.dedup_key !== 'string' || !b.dedup_key)) errors.push("'dedup_key' is missing or blank");
+    return errors;
+  }
+  const p = b.payload;
+  if (!p || typeof p !== 'object') {
+    errors.push("'payload' is missing or invalid");
+    return errors;
+  }
+  if (typeof p.summary !== 'string' || !p.summary.trim()) errors.push("'payload.summary' is missing or blank");
+  else if (p.summary.length > 1024) errors.push("'payload.summary' is too long (must be at most 1024 characters)");
+  if (typeof p.source !== 'string' || !p.source.trim()) errors.push("'payload.source' is missing or blank");
+  if (!SEVERITIES.includes(p.severity)) errors.push("'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')");
+  if (b.links !== undefined && (!Array.isArray(b.links) || b.links.some((l: any) => !l || typeof l.href !== 'string'))) errors.push("'links' is invalid");
+  return errors;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendFault(res: ServerResponse, status: FakePagerDutyFault): void {
+  switch (status) {
+    case 400:
+      return send(res, 400, { status: 'invalid event', message: 'Event object is invalid', errors: ['Injected fault'] });
+    case 429:
+      return send(res, 429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly.  Please retry later.' });
+    case 500:
+      return send(res, 500, { status: 'error', message: 'Internal Server Error' });
+    case 502:
+    case 503: {
+      // What a load balancer in front sends: HTML, not JSON.
+      const html = `<html><body><h1>${status} ${status === 502 ? 'Bad Gateway' : 'Service Unavailable'}</h1></body></html>`;
+      res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
+      res.end(html);
+    }
+  }
+}
