@@ -1,6 +1,6 @@
 import { describeAction, humanDuration, judgeStep, planLadder, type EscalationAction, type LadderPlan } from '../domain/escalation.js';
 import { DomainError } from '../domain/errors.js';
-import { incidentRef, respond, type Incident } from '../domain/incident.js';
+import { channelNameFor, incidentRef, respond, type Incident } from '../domain/incident.js';
 import { severityById } from '../domain/policy.js';
 import { formatClock, formatDesk } from '../domain/time.js';
 import { sessionLabel } from '../domain/deploy-rules.js';
@@ -210,7 +210,8 @@ async function page(deps: IncidentDeps, incident: Incident, step: StepRow, actio
       severity: sev.escalation.pagerSeverity,
       source: 'warroom',
       ...(incident.service ? { component: incident.service } : {}),
-      customDetails: { incident: incidentRef(incident.id), severity: incident.severity, declared_by: incident.declaredBy, declared_at: incident.declaredAt.toISOString(), war_room: state?.channelName ? `#${state.channelName}` : null, step: step.stepIndex },
+      // The page goes out before the war room exists (speed first); its name is already known.
+      customDetails: { incident: incidentRef(incident.id), severity: incident.severity, declared_by: incident.declaredBy, declared_at: incident.declaredAt.toISOString(), war_room: `#${state?.channelName ?? channelNameFor(incident.id, incident.title)}`, step: step.stepIndex },
       links: state?.channelId ? [{ href: `https://slack.com/app_redirect?channel=${state.channelId}`, text: `War room #${state.channelName}` }] : [],
     });
     await deps.store.recordDelivery(step.id, 'page', service, 'sent');
@@ -233,7 +234,7 @@ function smsBody(deps: IncidentDeps, incident: Incident, step: StepRow, channelN
   const waited = humanDuration(Math.max(0, step.dueAt.getTime() - (incident.clockStart ?? incident.declaredAt).getTime()));
   const title = [...incident.title].length > 40 ? `${[...incident.title].slice(0, 39).join('')}…` : incident.title;
   const wait = step.dueAt.getTime() - (incident.clockStart ?? incident.declaredAt).getTime() < 1000 ? 'just declared' : `no response for ${waited}`;
-  return `warroom ${incident.severity.toUpperCase()} ${incidentRef(incident.id)}: ${title} - ${wait}. Slack #${channelName ?? 'incidents'}`;
+  return `warroom ${incident.severity.toUpperCase()} ${incidentRef(incident.id)}: ${title} - ${wait}. Slack #${channelName ?? channelNameFor(incident.id, incident.title)}`;
 }
 
 async function sms(deps: IncidentDeps, incident: Incident, step: StepRow, action: Extract<EscalationAction, { kind: 'sms' }>): Promise<ActionResult> {
@@ -327,6 +328,7 @@ function timelineLine(deps: IncidentDeps, incident: Incident, step: StepRow, res
   const offset = step.dueAt.getTime() - (incident.clockStart ?? incident.declaredAt).getTime();
   const when = offset < 1000 ? 'On declaration' : step.always ? `${humanDuration(offset)} after declaration` : `${humanDuration(offset)} without a response`;
   const parts = results.map((r) => {
+    if (r.action.startsWith('regulatory')) return r.action;
     const counts = r.failed ? `${r.sent} sent, ${r.failed} failed` : `${r.sent} sent`;
     return `${r.action} (${counts})${r.details.length ? `: ${r.details.join('; ')}` : ''}`;
   });

@@ -1,6 +1,6 @@
 import type { IncidentDeps } from './deps.js';
 import { renderDeployCard, type DeployDeps } from './deploy-window.js';
-import type { TimerSpec, WorkItem } from './ports.js';
+import { PermanentError, TransientError, type TimerSpec, type WorkItem } from './ports.js';
 import { fireStep, nudge, pagerFollowUp, remindChecklist, renderChecklist } from './escalation.js';
 import { reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-room.js';
 
@@ -22,15 +22,11 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
       const { incidentId, where, text } = item.payload;
       const key = { key: item.dedupeKey, retry };
       if (where !== 'war-room') return inc.chat.postNotice({ policyChannel: where }, text, key);
-      const state = await inc.store.warRoom(incidentId);
-      // The room is still being built: fail transiently so the notice lands after it exists.
-      if (!state?.channelId) throw new WarRoomNotReady(incidentId, attempt);
-      return inc.chat.postNotice({ channelId: state.channelId }, text, key);
+      const channelId = await warRoomChannel(inc, incidentId, attempt);
+      return inc.chat.postNotice({ channelId }, text, key);
     }
     case 'incident.invite': {
-      const state = await inc.store.warRoom(item.payload.incidentId);
-      if (!state?.channelId) throw new WarRoomNotReady(item.payload.incidentId, attempt);
-      return inc.chat.invite(state.channelId, item.payload.users, []);
+      return inc.chat.invite(await warRoomChannel(inc, item.payload.incidentId, attempt), item.payload.users, []);
     }
     case 'deploy.card':
       return renderDeployCard(deps.deploys, item.payload.requestId, retry);
@@ -52,11 +48,15 @@ export async function onWorkFailed(deps: WorkDeps, item: WorkItem, error: string
   await inc.store.audit({ actor: 'warroom', action: 'work.failed', incidentId, subject: item.dedupeKey, data: { kind: item.kind, error } });
 }
 
-export class WarRoomNotReady extends Error {
-  constructor(incidentId: number, attempt: number) {
-    super(`war room of INC-${incidentId} not ready yet (attempt ${attempt})`);
-    this.name = 'WarRoomNotReady';
-  }
+/**
+ * The war room's channel. While it is still being built, wait (without spending retry attempts)
+ * so the post lands once it exists; if building it failed for good, so does this.
+ */
+async function warRoomChannel(inc: IncidentDeps, incidentId: number, attempt: number): Promise<string> {
+  const state = await inc.store.warRoom(incidentId);
+  if (state?.channelId) return state.channelId;
+  if (!state || state.failedAt) throw new PermanentError('no_war_room', `INC-${incidentId} has no war room`);
+  throw new TransientError(`war room of INC-${incidentId} not ready yet (start ${attempt})`, 500);
 }
 
 /** A timer woke: the handlers re-read Postgres and act only if the deadline is still live. */
