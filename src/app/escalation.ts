@@ -8,8 +8,8 @@ import type { IncidentDeps } from './deps.js';
 import { esc, mention, severityLabel } from './messages.js';
 import { PermanentError, type IncidentTx, type StepRow } from './ports.js';
 
-/** A late timer is worth saying so in the war room beyond this. */
-const LATE_NOTICE_MS = 5000;
+/** Timers are normally < 0.2 s late; beyond a second something held them (a restart, lost Redis). */
+const LATE_NOTICE_MS = 1000;
 /** A claim older than this, not confirmed sent, is retried (the process died mid-step). */
 export const STALE_CLAIM_MS = 60_000;
 

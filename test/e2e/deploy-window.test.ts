@@ -15,7 +15,7 @@ const approvals = () => h.slack.channel('deploy-approvals')!;
 const lastResponse = () => h.slack.responses().at(-1)?.body?.text as string | undefined;
 
 async function cardFor(id: number) {
-  return h.slack.waitFor(() => approvals().messages.find((m) => JSON.stringify(m.blocks).includes(`DEP-${id}*`)), 5000, `card DEP-${id}`);
+  return h.slack.waitFor(() => approvals().messages.find((m) => JSON.stringify(m.blocks ?? []).includes(`DEP-${id}*`)), 5000, `card DEP-${id}`);
 }
 async function click(id: number, action: string, user: string) {
   const card = await cardFor(id);

@@ -36,7 +36,7 @@ describe('an unanswered Sev1 climbs the ladder', () => {
     expect(smsTo(PHONES.heidi, id)[0]!.body).toMatch(new RegExp(`^warroom SEV1 INC-${id}: Order routing down for equities - just declared\\. Slack #inc-${id}-order-routing-down-for-equities$`));
     expect(smsTo(PHONES.heidi, id)[0]!.segments).toBeLessThanOrEqual(2);
     await h.slack.waitFor(() => h.slack.dms(USERS.heidi).some((m) => m.text.includes(`INC-${id}`)), 5000, 'executive DM');
-    await h.slack.waitFor(() => h.slack.channel('compliance')!.messages.some((m) => JSON.stringify(m.blocks).includes(`Regulatory checklist · INC-${id}`)), 5000, 'checklist');
+    await h.slack.waitFor(() => h.slack.channel('compliance')!.messages.some((m) => JSON.stringify(m.blocks ?? []).includes(`Regulatory checklist · INC-${id}`)), 5000, 'checklist');
     expect(smsTo(PHONES.erin, id)).toHaveLength(0);
 
     // At 2 s: SRE managers. At 4 s: senior leadership, by SMS and DM.

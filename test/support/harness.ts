@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
 import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
@@ -67,6 +68,9 @@ export interface Harness {
   policy: Policy;
   logs: string[];
   clock: TestClock;
+  /** This bot's Redis key prefix; deleting its keys is a Redis flush for this bot only. */
+  redisPrefix: string;
+  flushRedis(): Promise<number>;
   /** GETs a bot HTTP API with the test bearer token (or `token`, or none when null). */
   api(path: string, token?: string | null): Promise<{ status: number; body: any }>;
   /** POSTs a signed slash command; returns the HTTP status and the ack body (parsed). */
@@ -185,6 +189,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     policy,
     logs,
     clock,
+    redisPrefix: prefix,
+    async flushRedis() {
+      const redis = new Redis(REDIS_URL);
+      try {
+        let n = 0;
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) n += await redis.del(...keys);
+        } while (cursor !== '0');
+        return n;
+      } finally {
+        redis.disconnect();
+      }
+    },
     async api(path, token = GATE_TOKEN) {
       const res = await fetch(`${bot.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
       const text = await res.text();
