@@ -10,6 +10,8 @@ import { parseEnv } from '../src/config/env.js';
 import { loadPolicy } from '../src/config/policy-schema.js';
 import { createLogger } from '../src/logger.js';
 import { FakeSlack } from '../src/sandbox/fake-slack.js';
+import { FakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
+import { FakeTwilio } from '../src/sandbox/fake-twilio.js';
 import { startWarroom } from '../src/server.js';
 import { ACTION, encodeRoleTarget } from '../src/adapters/slack/ids.js';
 
@@ -23,8 +25,8 @@ const dbUrl = (() => {
   return u.toString();
 })();
 
-const people = { alice: 'UALICE01', bob: 'UBOB0002', carol: 'UCAROL03', dave: 'UDAVE004', erin: 'UERIN005' };
-const names: Record<string, string> = { UALICE01: 'alice (SRE)', UBOB0002: 'bob (trading eng)', UCAROL03: 'carol (comms)', UDAVE004: 'dave (desk)', UERIN005: 'erin (SRE mgr)' };
+const people = { alice: 'UALICE01', bob: 'UBOB0002', carol: 'UCAROL03', dave: 'UDAVE004', erin: 'UERIN005', heidi: 'UHEIDI08' };
+const names: Record<string, string> = { UALICE01: 'alice (SRE)', UBOB0002: 'bob (trading eng)', UCAROL03: 'carol (comms)', UDAVE004: 'dave (desk)', UERIN005: 'erin (SRE mgr)', UHEIDI08: 'heidi (CEO)' };
 
 const step = (title: string) => console.log(`\n\x1b[1m▶ ${title}\x1b[0m`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +40,18 @@ async function main() {
 
   const slack = new FakeSlack({ botToken: TOKEN });
   await slack.start();
-  for (const [key, id] of Object.entries(people)) slack.addUser({ id, name: key, realName: names[id]! });
+  // PagerDuty and Twilio sandboxes too: the Sev1 pages and texts people, nowhere real.
+  const pagerduty = new FakePagerDuty();
+  await pagerduty.start();
+  const twilio = new FakeTwilio({ accountSid: `AC${'d'.repeat(32)}`, authToken: 'demo-twilio-auth-token' });
+  await twilio.start();
+  for (const [key, id] of Object.entries(people)) slack.addUser({ id, name: key, realName: names[id]!, phone: `+1212555${id.slice(-4).replace(/\D/g, '0')}` });
+  slack.addUserGroup({ id: 'SEXECS001', handle: 'executives', users: [people.heidi] });
+  slack.addUserGroup({ id: 'SSREMGRS1', handle: 'sre-managers', users: [people.erin] });
+  slack.addUserGroup({ id: 'SSENIORLD', handle: 'senior-leadership', users: [people.heidi] });
+  slack.addUserGroup({ id: 'SCOMPLIAN', handle: 'compliance', users: [people.dave] });
+  slack.addUserGroup({ id: 'SCOMMS001', handle: 'communications', users: [people.carol] });
+  slack.addChannel({ name: 'compliance', members: Object.values(people) });
   slack.addUserGroup({ id: 'SSREONCALL', handle: 'sre-oncall', users: [people.alice, people.erin] });
   slack.addUserGroup({ id: 'STRADINGOC', handle: 'trading-oncall', users: [people.bob] });
   slack.addUserGroup({ id: 'SSEV1RESP', handle: 'sev1-responders', users: [people.alice, people.bob, people.erin] });
@@ -50,13 +63,23 @@ async function main() {
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_API_URL: slack.apiUrl,
     DATABASE_URL: dbUrl,
+    PAGERDUTY_EVENTS_URL: pagerduty.eventsUrl,
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `{warroom-demo-${process.pid}}`,
     PORT: '0',
     LOG_LEVEL: 'warn',
   });
   const log = createLogger({ level: 'warn', secrets: [TOKEN, SECRET] });
-  const bot = await startWarroom({ env, policy: loadPolicy(process.env['WARROOM_POLICY']), log, queue: { backoffMs: 200, reconcileEveryMs: 2000 } });
+  const policy = loadPolicy(process.env['WARROOM_POLICY']);
+  const bot = await startWarroom({
+    env,
+    policy,
+    log,
+    queue: { backoffMs: 200, reconcileEveryMs: 2000 },
+    routingKeys: Object.fromEntries(Object.keys(policy.pagerduty.services).map((s) => [s, s.replace(/[^a-z0-9]/g, '').padEnd(32, '0').slice(0, 32)])),
+    pagerCa: pagerduty.caPem,
+    twilio: { accountSid: `AC${'d'.repeat(32)}`, authToken: 'demo-twilio-auth-token', from: '+12125550000', apiUrl: twilio.apiUrl },
+  });
   console.log(`warroom listening on ${bot.url} (Slack sandbox at ${slack.baseUrl})`);
 
   const signed = async (body: string) => {
@@ -81,7 +104,13 @@ async function main() {
     const header = [...room.pins][0]!;
     const role = (r: string) => encodeRoleTarget(id, r);
 
-    step(`${names[people.alice]} presses "Take" on Incident Commander`);
+    await pagerduty.waitFor(() => pagerduty.events({ action: 'trigger' }).length > 0, 10_000, 'page');
+    await twilio.waitFor(() => twilio.messages().length > 0, 10_000, 'sms');
+    step('On declaration the Sev1 ladder fired: PagerDuty and SMS (sandboxes)');
+    for (const e of pagerduty.events()) console.log(`  PagerDuty ${e.body?.['event_action']} ${e.body?.['dedup_key']}: ${e.body?.['payload']?.['summary'] ?? ''} (${e.body?.['payload']?.['severity'] ?? ''}) → HTTP ${e.status}`);
+    for (const m of twilio.messages()) console.log(`  SMS to ${m.to}: "${m.body}" (${m.segments} segment${m.segments > 1 ? 's' : ''})`);
+
+    step(`${names[people.alice]} presses "Take" on Incident Commander (the response: escalation stops)`);
     await click(people.alice, room.id, header, { action_id: ACTION.roleTake, type: 'button', value: role('incident_commander') });
     step('alice assigns Technical Lead → bob, Communications Lead → carol, Business Lead → dave');
     await click(people.alice, room.id, header, { action_id: ACTION.roleAssign, type: 'users_select', block_id: role('technical_lead'), selected_user: people.bob });
@@ -102,11 +131,17 @@ async function main() {
     step('alice: /incident timeline');
     console.log((await command(people.alice, room.id, 'timeline')).text?.replace(/^/gm, '  '));
 
+    await pagerduty.waitFor(() => pagerduty.events({ action: 'resolve' }).length > 0, 10_000, 'PD resolve');
+    step('PagerDuty after the response and the resolution');
+    for (const e of pagerduty.events().filter((x) => x.body?.['event_action'] !== 'trigger')) console.log(`  PagerDuty ${e.body?.['event_action']} ${e.body?.['dedup_key']} → HTTP ${e.status}`);
+
     step('What Slack shows now');
     console.log(slack.render());
   } finally {
     await bot.stop();
     await slack.stop();
+    await pagerduty.stop();
+    await twilio.stop();
   }
 }
 
