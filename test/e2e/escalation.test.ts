@@ -166,6 +166,19 @@ describe('delivery problems', () => {
   });
 });
 
+describe('PagerDuty refuses the event (400)', () => {
+  it('is reported in the war room as a failed step, not retried', async () => {
+    h.pagerduty.failNext(400);
+    const { id, room } = await declare('sev2 Bad routing key');
+    await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.startsWith(':stopwatch: On declaration: page tech-lead-oncall (0 sent, 1 failed): PagerDuty trigger for service "tech-lead-oncall" (dedup_key warroom-INC-' + id + ') rejected: HTTP 400')), 5000, 'failed page shown');
+    await sleep(1000);
+    expect(h.pagerduty.events({ dedupKey: `warroom-INC-${id}` })).toHaveLength(1);
+    const [step] = await h.sql`select status from escalation_steps where incident_id = ${id} and step_index = 0`;
+    expect(step!['status']).toBe('failed');
+    await h.command('/incident', 'resolve test over', { channel: room.channel_id });
+  });
+});
+
 describe('metrics', () => {
   it('exposes timer lateness and page/SMS counters at /metrics', async () => {
     const res = await fetch(`${h.bot.url}/metrics`);

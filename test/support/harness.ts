@@ -119,6 +119,8 @@ export class TestClock {
 
 export interface HarnessOptions {
   policyYaml?: string;
+  /** Extra environment for the bot (e.g. HEARTBEAT_URL). */
+  env?: Record<string, string>;
   queue?: WarroomOptions['queue'];
   seed?: boolean;
 }
@@ -148,6 +150,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     REDIS_PREFIX: prefix,
     PORT: '0',
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
+    ...opts.env,
   });
   const logs: string[] = [];
   const sink = new Writable({
