@@ -18,6 +18,10 @@ import { TimerQueue } from './adapters/queue/timer-queue.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.js';
 import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
 import { asyncRoute } from './http/health.js';
+import { planCompliance, type ComplianceDeps } from './app/compliance.js';
+import { PostgresComplianceStore } from './adapters/postgres/compliance-store.js';
+import { registerCompliance } from './adapters/slack/listeners/compliance.js';
+import { complianceApiRoutes } from './http/compliance-api.js';
 import type { DeployDeps } from './app/deploy-window.js';
 import { DeployRules } from './domain/deploy-rules.js';
 import { MarketCalendar } from './domain/market-calendar.js';
@@ -126,7 +130,18 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     heartbeat,
   };
   const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log };
-  work = { incidents, deploys };
+  const compliance: ComplianceDeps = {
+    store: new PostgresComplianceStore(db, clock, onCommitted, onTimers),
+    chat,
+    policy,
+    calendar: incidents.calendar,
+    clock,
+    log,
+    pager,
+    timers,
+    metrics,
+  };
+  work = { incidents, deploys, compliance };
   const queue = new WorkQueue({
     redisUrl: env.REDIS_URL,
     prefix: env.REDIS_PREFIX,
@@ -143,6 +158,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       redis: async () => void (await redis.ping()),
     }),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
+    ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
     {
       path: '/metrics',
       method: 'GET',
@@ -174,14 +190,18 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   registerDeclareView(app, incidents);
   registerDeployWindow(app, deploys);
   registerEscalationActions(app, incidents);
+  registerCompliance(app, compliance);
 
   let reconcileTimer: NodeJS.Timeout | null = null;
   if (opts.workers !== false) {
     queue.start();
     timers.start();
     // Postgres knows every deadline: rebuild missing wake-ups now and then periodically.
-    const tick = () => reconcileTimers(incidents).catch((err: Error) => log.warn({ err: err.message }, 'timer reconcile failed'));
+    const tick = () =>
+      Promise.all([reconcileTimers(incidents), planCompliance(compliance)]).catch((err: Error) => log.warn({ err: err.message }, 'timer reconcile failed'));
     void tick();
+    // The planner also runs daily just after local midnight (BullMQ job scheduler, DST-aware).
+    await timers.scheduleDaily('compliance-planner', '5 0 * * *', policy.timezone, { kind: 'cmp-plan' });
     reconcileTimer = setInterval(tick, opts.queue?.reconcileEveryMs ?? 30_000);
     reconcileTimer.unref();
   }

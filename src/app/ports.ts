@@ -1,5 +1,6 @@
 import type { Capacity, DeployType, Freeze, Grant } from '../domain/deploy-rules.js';
 import type { EscalationAction, PlannedStep } from '../domain/escalation.js';
+import type { ComplianceTask, PlannedRun, RunState } from '../domain/compliance-schedule.js';
 import type { Incident } from '../domain/incident.js';
 
 export interface Clock {
@@ -35,7 +36,12 @@ export type WorkItem =
   | { kind: 'deploy.card'; dedupeKey: string; payload: { requestId: number } }
   | { kind: 'user.dm'; dedupeKey: string; payload: { userId: string; text: string } }
   | { kind: 'pager.event'; dedupeKey: string; payload: { incidentId: number; action: 'acknowledge' | 'resolve' } }
-  | { kind: 'regulatory.card'; dedupeKey: string; payload: { incidentId: number } };
+  | { kind: 'regulatory.card'; dedupeKey: string; payload: { incidentId: number } }
+  | { kind: 'compliance.card'; dedupeKey: string; payload: { runId: number } }
+  | { kind: 'compliance.post'; dedupeKey: string; payload: { runId: number; text: string; inThread: boolean } }
+  | { kind: 'compliance.escalate'; dedupeKey: string; payload: { runId: number; reason: 'missed' | 'problem' | 'failed' } }
+  | { kind: 'compliance.resolve-page'; dedupeKey: string; payload: { runId: number } }
+  | { kind: 'compliance.digest'; dedupeKey: string; payload: { date: string } };
 
 export type WorkKind = WorkItem['kind'];
 
@@ -71,7 +77,10 @@ export interface NewIncident {
 export type TimerSpec =
   | { kind: 'esc-step'; stepId: number; at: Date }
   | { kind: 'nudge'; incidentId: number; seq: number; at: Date }
-  | { kind: 'reg-reminder'; incidentId: number; at: Date };
+  | { kind: 'reg-reminder'; incidentId: number; at: Date }
+  | { kind: 'cmp-open' | 'cmp-warn' | 'cmp-due'; runId: number; at: Date }
+  | { kind: 'cmp-digest'; date: string; at: Date }
+  | { kind: 'cmp-plan'; at: Date };
 
 /** A channel named in the policy (`channels.*`). */
 export type PolicyChannel = 'announcements' | 'compliance' | 'approvals';
@@ -223,6 +232,10 @@ export interface ChatPlatform {
   groupMention(handle: string): Promise<string>;
   /** The phone number in the user's profile, as typed (the caller validates E.164). */
   userPhone(userId: string): Promise<string | null>;
+  /** Posts (or updates) a compliance run's card in its task's channel. */
+  showComplianceRun(view: ComplianceRunView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
+  /** Posts text in a channel named by the policy (joining it if public), optionally in a thread. */
+  postInChannel(channelName: string, text: string, key: PostKey, threadTs?: string | null): Promise<string>;
   /** Posts the regulatory checklist card in the compliance channel, or updates it. */
   showChecklist(view: ChecklistView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
 
@@ -314,4 +327,59 @@ export class PermanentError extends Error {
     super(message);
     this.name = 'PermanentError';
   }
+}
+
+export interface ComplianceRun {
+  id: number;
+  taskId: string;
+  date: string;
+  opensAt: Date;
+  warnAt: Date;
+  dueAt: Date;
+  status: RunState;
+  openedAt: Date | null;
+  warnedAt: Date | null;
+  missedAt: Date | null;
+  doneAt: Date | null;
+  doneBy: string | null;
+  evidence: string | null;
+  note: string | null;
+  problemAt: Date | null;
+  problemNote: string | null;
+  channelId: string | null;
+  cardTs: string | null;
+}
+
+export interface ComplianceRunView {
+  run: ComplianceRun;
+  task: ComplianceTask;
+  ownerMention: string;
+  zone: string;
+  /** How late the card was posted (the bot was down at opening time), in ms. */
+  postedLateMs: number;
+}
+
+export interface ComplianceTx {
+  lockRun(id: number): Promise<ComplianceRun | null>;
+  saveRun(run: ComplianceRun): Promise<void>;
+  audit(entry: AuditEntry): Promise<number>;
+  enqueue(item: WorkItem): Promise<void>;
+  wake(timer: TimerSpec): void;
+  /** Claims the day's digest; false when it was already posted. */
+  claimDigest(date: string, at: Date): Promise<boolean>;
+}
+
+export interface ComplianceStore {
+  transaction<T>(fn: (tx: ComplianceTx) => Promise<T>): Promise<T>;
+  /** Inserts the planned runs and digests that do not exist yet; returns the new runs. */
+  materialize(runs: PlannedRun[], digests: Array<{ date: string; dueAt: Date }>): Promise<ComplianceRun[]>;
+  /** Runs still expecting an open, warn or due timer. */
+  liveRuns(): Promise<ComplianceRun[]>;
+  pendingDigests(): Promise<Array<{ date: string; dueAt: Date }>>;
+  get(id: number): Promise<ComplianceRun | null>;
+  find(taskId: string, date: string): Promise<ComplianceRun | null>;
+  runsOn(date: string): Promise<ComplianceRun[]>;
+  lastRuns(taskId: string, n: number): Promise<ComplianceRun[]>;
+  recordCard(id: number, channelId: string, ts: string): Promise<void>;
+  audit(entry: AuditEntry): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { IncidentDeps } from './deps.js';
 import { renderDeployCard, type DeployDeps } from './deploy-window.js';
+import { digestDue, dueRun, escalateRun, openRun, planCompliance, postAboutRun, postDigest, renderRun, resolveRunPage, warnRun, type ComplianceDeps } from './compliance.js';
 import { PermanentError, TransientError, type TimerSpec, type WorkItem } from './ports.js';
 import { fireStep, nudge, pagerFollowUp, remindChecklist, renderChecklist } from './escalation.js';
 import { reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-room.js';
@@ -7,6 +8,7 @@ import { reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-
 export interface WorkDeps {
   incidents: IncidentDeps;
   deploys: DeployDeps;
+  compliance: ComplianceDeps;
 }
 
 /** Runs one queued work item. Every handler is idempotent: the queue delivers at least once. */
@@ -36,6 +38,16 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
       return pagerFollowUp(inc, item.payload.incidentId, item.payload.action);
     case 'regulatory.card':
       return renderChecklist(inc, item.payload.incidentId, retry);
+    case 'compliance.card':
+      return renderRun(deps.compliance, item.payload.runId, retry);
+    case 'compliance.post':
+      return postAboutRun(deps.compliance, item.payload, item.dedupeKey, retry);
+    case 'compliance.escalate':
+      return escalateRun(deps.compliance, item.payload.runId, item.payload.reason);
+    case 'compliance.resolve-page':
+      return resolveRunPage(deps.compliance, item.payload.runId);
+    case 'compliance.digest':
+      return postDigest(deps.compliance, item.payload.date, retry);
   }
 }
 
@@ -45,6 +57,7 @@ export async function onWorkFailed(deps: WorkDeps, item: WorkItem, error: string
   if (item.kind === 'warroom.setup') return reportSetupFailure(inc, item.payload.incidentId, error);
   inc.log.error({ kind: item.kind, key: item.dedupeKey, error }, 'work item failed permanently');
   const incidentId = 'incidentId' in item.payload ? item.payload.incidentId : null;
+  if (item.kind.startsWith('compliance.')) inc.metrics.failure(item.kind);
   await inc.store.audit({ actor: 'warroom', action: 'work.failed', incidentId, subject: item.dedupeKey, data: { kind: item.kind, error } });
 }
 
@@ -68,5 +81,15 @@ export async function runTimer(deps: WorkDeps, t: TimerSpec): Promise<void> {
       return nudge(deps.incidents, t.incidentId, t.seq);
     case 'reg-reminder':
       return remindChecklist(deps.incidents, t.incidentId);
+    case 'cmp-open':
+      return openRun(deps.compliance, t.runId);
+    case 'cmp-warn':
+      return warnRun(deps.compliance, t.runId);
+    case 'cmp-due':
+      return dueRun(deps.compliance, t.runId);
+    case 'cmp-digest':
+      return digestDue(deps.compliance, t.date);
+    case 'cmp-plan':
+      return void (await planCompliance(deps.compliance));
   }
 }

@@ -103,6 +103,33 @@ const deploySchema = z.strictObject({
     .default(DEFAULT_DEPLOY.windows as never),
 });
 
+/** Task times may carry seconds (`02:00:30`): short test schedules and odd vendor cut-offs. */
+const taskTime = z.union([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM'), duration]);
+
+const complianceTask = z
+  .strictObject({
+    id: slug,
+    title: z.string().min(1).max(100),
+    owner: groupHandle,
+    channel: channelName.optional(),
+    kind: z.enum(['automated', 'manual']).default('manual'),
+    days: z.enum(['trading-days', 'weekdays', 'every-day']).default('trading-days'),
+    relative_to: z.enum(['clock', 'close']).default('clock'),
+    opens: taskTime,
+    due: taskTime,
+    warn_before: duration.default(15 * 60_000),
+    page: slug.optional(),
+    notify_on_miss: z.array(groupHandle).default(['compliance-managers']),
+  })
+  .superRefine((t, ctx) => {
+    const wantsTime = t.relative_to === 'clock';
+    for (const field of ['opens', 'due'] as const) {
+      if (wantsTime !== (typeof t[field] === 'string')) {
+        ctx.addIssue({ code: 'custom', path: [field], message: wantsTime ? 'must be a time HH:MM' : 'with relative_to: close, must be a duration after the close (e.g. 30m)' });
+      }
+    }
+  });
+
 const policySchema = z
   .strictObject({
     timezone: z.string().default('America/New_York'),
@@ -127,6 +154,13 @@ const policySchema = z
       })
       .prefault({}),
     calendar: calendarSchema.prefault({}),
+    compliance: z
+      .strictObject({
+        digest_at: hhmm.default('19:30'),
+        completers: z.array(groupHandle).default(['compliance']),
+        tasks: z.array(complianceTask).default([]),
+      })
+      .prefault({}),
     deploy: deploySchema.prefault({}),
     api_tokens: z.array(z.strictObject({ name: slug, env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name') })).default([{ name: 'ci', env: 'DEPLOY_GATE_TOKEN' }]),
   })
@@ -160,6 +194,12 @@ const policySchema = z
         });
       });
     }
+    const taskIds = new Set<string>();
+    p.compliance.tasks.forEach((t, i) => {
+      if (taskIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['compliance', 'tasks', i, 'id'], message: `duplicate task id "${t.id}"` });
+      taskIds.add(t.id);
+      if (t.page && !pdServices.has(t.page)) ctx.addIssue({ code: 'custom', path: ['compliance', 'tasks', i, 'page'], message: `unknown pagerduty service "${t.page}"` });
+    });
     p.deploy.freeze_severities.forEach((sev, i) => {
       if (!(sev in p.severities)) ctx.addIssue({ code: 'custom', path: ['deploy', 'freeze_severities', i], message: `unknown severity "${sev}"` });
     });
@@ -256,6 +296,23 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
       windows: p.deploy.windows.map((w) => ({ name: w.name, sessions: w.sessions, from: w.from ?? null, until: w.until ?? null, approvals: w.approvals, risk: w.risk })),
     },
     apiTokens: p.api_tokens,
+    compliance: {
+      digestAt: p.compliance.digest_at,
+      completers: p.compliance.completers,
+      tasks: p.compliance.tasks.map((t) => ({
+        id: t.id,
+        title: t.title,
+        owner: t.owner,
+        channel: t.channel ?? p.channels.compliance,
+        kind: t.kind,
+        days: t.days,
+        opens: typeof t.opens === 'string' ? { at: t.opens } : { afterClose: t.opens },
+        due: typeof t.due === 'string' ? { at: t.due } : { afterClose: t.due },
+        warnBeforeMs: t.warn_before,
+        pagerduty: t.page ?? null,
+        notifyOnMiss: t.notify_on_miss,
+      })),
+    },
   };
   // The calendar and deploy rules check what zod cannot (hour order, session coverage).
   try {

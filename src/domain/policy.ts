@@ -1,3 +1,4 @@
+import type { ComplianceTask } from './compliance-schedule.js';
 import type { EscalationPolicy } from './escalation.js';
 import type { DeployPolicy } from './deploy-rules.js';
 import type { CalendarConfig } from './market-calendar.js';
@@ -61,6 +62,13 @@ export interface Policy {
   /** SMS contact groups: name → E.164 numbers. */
   contacts: Record<string, string[]>;
   regulatory: { dueWithinMs: number; remindBeforeMs: number; items: RegulatoryItem[] };
+  compliance: {
+    tasks: ComplianceTask[];
+    /** Local `HH:MM` of the daily digest in the compliance channel. */
+    digestAt: string;
+    /** Groups whose members may complete any task (besides the task's owner group). */
+    completers: string[];
+  };
   severities: SeverityPolicy[];
   roles: RolePolicy[];
   services: ServicePolicy[];

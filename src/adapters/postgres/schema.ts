@@ -169,3 +169,37 @@ export const regulatoryChecklists = pgTable('regulatory_checklists', {
   remindedAt: ts('reminded_at'),
   completedAt: ts('completed_at'),
 });
+
+/** One run of a compliance task for one date; the unique key makes planning idempotent. */
+export const complianceRuns = pgTable(
+  'compliance_runs',
+  {
+    id: serial('id').primaryKey(),
+    taskId: text('task_id').notNull(),
+    date: text('date').notNull(),
+    opensAt: ts('opens_at').notNull(),
+    warnAt: ts('warn_at').notNull(),
+    dueAt: ts('due_at').notNull(),
+    /** scheduled → open → done | missed (→ done, late) | failed */
+    status: text('status').notNull().default('scheduled'),
+    openedAt: ts('opened_at'),
+    warnedAt: ts('warned_at'),
+    missedAt: ts('missed_at'),
+    doneAt: ts('done_at'),
+    doneBy: text('done_by'),
+    evidence: text('evidence'),
+    note: text('note'),
+    problemAt: ts('problem_at'),
+    problemNote: text('problem_note'),
+    channelId: text('channel_id'),
+    cardTs: text('card_ts'),
+  },
+  (t) => [uniqueIndex('compliance_runs_uq').on(t.taskId, t.date), index('compliance_runs_date_idx').on(t.date), index('compliance_runs_status_idx').on(t.status)],
+);
+
+/** The daily digest, once per date. */
+export const complianceDigests = pgTable('compliance_digests', {
+  date: text('date').primaryKey(),
+  dueAt: ts('due_at').notNull(),
+  postedAt: ts('posted_at'),
+});

@@ -14,10 +14,19 @@ export function timerJobId(t: TimerSpec): string {
       return `nudge-${t.incidentId}-${t.seq}-${t.at.getTime()}`;
     case 'reg-reminder':
       return `regrem-${t.incidentId}`;
+    case 'cmp-open':
+    case 'cmp-warn':
+    case 'cmp-due':
+      return `${t.kind}-${t.runId}`;
+    case 'cmp-digest':
+      return `cmp-digest-${t.date}`;
+    case 'cmp-plan':
+      return `cmp-plan-${t.at.getTime()}`;
   }
 }
 
-type TimerData = { kind: TimerSpec['kind']; stepId?: number; incidentId?: number; seq?: number; at: number };
+/** The spec as stored in Redis: the same fields, the instant as epoch milliseconds. */
+type TimerData = Omit<TimerSpec, 'at'> & { at: number };
 
 export interface TimerQueueOptions {
   redisUrl: string;
@@ -55,7 +64,7 @@ export class TimerQueue implements Timers {
     const now = Date.now();
     await this.queue.addBulk(
       specs.map((t) => {
-        const data: TimerData = { kind: t.kind, at: t.at.getTime(), ...('stepId' in t ? { stepId: t.stepId } : {}), ...('incidentId' in t ? { incidentId: t.incidentId } : {}), ...('seq' in t ? { seq: t.seq } : {}) };
+        const data = { ...t, at: t.at.getTime() } as TimerData;
         return {
           name: t.kind,
           data,
@@ -72,6 +81,14 @@ export class TimerQueue implements Timers {
     );
   }
 
+  /**
+   * A repeating wake-up by cron pattern in a time zone (BullMQ job scheduler): the compliance
+   * planner runs daily at local midnight whatever the DST offset.
+   */
+  async scheduleDaily(id: string, pattern: string, tz: string, spec: Omit<TimerSpec, 'at'>): Promise<void> {
+    await this.queue.upsertJobScheduler(id, { pattern, tz }, { name: spec.kind, data: { ...spec, at: 0 } as TimerData, opts: { removeOnComplete: true, removeOnFail: true } });
+  }
+
   start(): void {
     this.worker = new Worker(TIMER_QUEUE, (job) => this.process(job), {
       connection: this.redis(),
@@ -82,10 +99,7 @@ export class TimerQueue implements Timers {
   }
 
   private async process(job: Job<TimerData>): Promise<void> {
-    const d = job.data;
-    const at = new Date(d.at);
-    const spec: TimerSpec =
-      d.kind === 'esc-step' ? { kind: 'esc-step', stepId: d.stepId!, at } : d.kind === 'nudge' ? { kind: 'nudge', incidentId: d.incidentId!, seq: d.seq!, at } : { kind: 'reg-reminder', incidentId: d.incidentId!, at };
+    const spec = { ...job.data, at: new Date(job.data.at) } as TimerSpec;
     try {
       await this.opts.run(spec);
     } catch (err) {

@@ -3,9 +3,9 @@ import { commander } from '../../domain/incident.js';
 import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
-import type { ChecklistView, DeployRequestView, IncidentView } from '../../app/ports.js';
+import type { ChecklistView, ComplianceRunView, DeployRequestView, IncidentView } from '../../app/ports.js';
 import { esc, mention, severityLabel } from '../../app/messages.js';
-import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget } from './ids.js';
+import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget, encodeRun } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
 export type Block = Record<string, unknown>;
@@ -184,5 +184,80 @@ function responseBlock(policy: Policy, i: Incident): Block {
     type: 'actions',
     block_id: `ack|${i.id}`,
     elements: [{ type: 'button', action_id: ACTION.acknowledge, style: 'primary', text: plain(`Acknowledge (respond by ${deadline})`, 75), value: `ack|${i.id}` }],
+  };
+}
+
+/** A compliance run's card: what it covers, when it is due, who owns it, and its state. */
+export function complianceCard(v: ComplianceRunView): { text: string; blocks: Block[] } {
+  const { run, task, zone } = v;
+  const day = formatDesk(run.opensAt, zone).split(' ').slice(0, 3).join(' ');
+  let state: string;
+  switch (run.status) {
+    case 'done': {
+      const lateMs = run.doneAt!.getTime() - run.dueAt.getTime();
+      const by = run.doneBy!.startsWith('token:') ? `the job (\`${run.doneBy}\`)` : mention(run.doneBy!);
+      state = `${lateMs > 0 ? `:warning: *Done late (+${humanDuration(lateMs)})*` : ':white_check_mark: *Done*'} by ${by} at ${formatClock(run.doneAt!, zone)}`;
+      if (run.evidence) state += `\nEvidence: ${esc(run.evidence)}`;
+      if (run.note) state += `\nNote: ${esc(run.note)}`;
+      break;
+    }
+    case 'missed':
+      state = `:red_circle: *Overdue* since ${formatClock(run.dueAt, zone)}`;
+      break;
+    case 'failed':
+      state = `:x: *The job reported a failure*${run.problemNote ? `: ${esc(run.problemNote)}` : ''}`;
+      break;
+    default:
+      state = `:large_blue_circle: Open — due ${formatClock(run.dueAt, zone)}`;
+  }
+  if (run.problemAt && run.status !== 'failed' && run.status !== 'done') state += `\n:warning: Problem reported${run.problemNote ? `: ${esc(run.problemNote)}` : ''}`;
+  const blocks: Block[] = [
+    { type: 'header', text: plain(`${task.title} · ${day}`, 150) },
+    {
+      type: 'section',
+      fields: [
+        md(`*Covers*\n${run.date}`),
+        md(`*Due*\n${formatClock(run.dueAt, zone)}`),
+        md(`*Owner*\n${v.ownerMention}`),
+        md(`*Kind*\n${task.kind}`),
+      ],
+    },
+    { type: 'section', text: md(state) },
+  ];
+  if (v.postedLateMs > 60_000) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
+  if (run.status !== 'done') {
+    blocks.push({
+      type: 'actions',
+      block_id: `run|${run.id}`,
+      elements: [
+        { type: 'button', action_id: ACTION.complianceDone, style: 'primary', text: plain('Mark done', 75), value: encodeRun(run.id) },
+        { type: 'button', action_id: ACTION.complianceProblem, text: plain('Report a problem', 75), value: encodeRun(run.id) },
+      ],
+    });
+  }
+  return { text: `${task.title} for ${run.date}: ${run.status === 'done' ? 'done' : run.status === 'missed' ? 'overdue' : `due ${formatClock(run.dueAt, zone)}`} — ${v.ownerMention}`, blocks };
+}
+
+export function complianceModal(kind: 'done' | 'problem', runId: number, title: string): Block {
+  const input = (block: string, label: string, multiline: boolean, optional: boolean, max: number) => ({
+    type: 'input',
+    block_id: block,
+    optional,
+    label: plain(label, 2000),
+    element: { type: 'plain_text_input', action_id: 'v', multiline, max_length: max },
+  });
+  return {
+    type: 'modal',
+    callback_id: kind === 'done' ? VIEW.complianceDone : VIEW.complianceProblem,
+    private_metadata: JSON.stringify({ runId }),
+    title: plain(kind === 'done' ? 'Mark done' : 'Report a problem', 24),
+    submit: plain(kind === 'done' ? 'Mark done' : 'Report', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      { type: 'section', text: md(`*${esc(truncate(title, 200))}*`) },
+      ...(kind === 'done'
+        ? [input('evidence', 'Evidence (link or reference)', false, true, 1000), input('note', 'Note', true, true, 2000)]
+        : [input('note', 'What is wrong?', true, false, 2000)]),
+    ],
   };
 }

@@ -6,10 +6,14 @@ export const ACTION = {
   deployApprove: 'deploy_approve',
   deployDeny: 'deploy_deny',
   checklistDone: 'checklist_done',
+  complianceDone: 'compliance_done',
+  complianceProblem: 'compliance_problem',
 } as const;
 
 export const VIEW = {
   declare: 'declare_incident',
+  complianceDone: 'compliance_done_modal',
+  complianceProblem: 'compliance_problem_modal',
 } as const;
 
 /** block_ids in the declaration modal. */
@@ -45,5 +49,11 @@ export function decodeChecklistItem(value: string | undefined): { incidentId: nu
 }
 export function decodeAck(value: string | undefined): number | null {
   const m = /^ack\|(\d{1,9})$/.exec(value ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+export const encodeRun = (runId: number): string => `run|${runId}`;
+export function decodeRun(value: string | undefined): number | null {
+  const m = /^run\|(\d{1,9})$/.exec(value ?? '');
   return m ? Number(m[1]) : null;
 }

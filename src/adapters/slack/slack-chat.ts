@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { severityById, type Policy } from '../../domain/policy.js';
-import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports.js';
+import type { ChatPlatform, ChecklistView, ComplianceRunView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
-import { announcement, checklistCard, deployCard, headerCard, type Block } from './blocks.js';
+import { announcement, checklistCard, complianceCard, deployCard, headerCard, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
 import { classifySlackError, slackErrorCode } from './slack-errors.js';
 
@@ -98,6 +98,22 @@ export class SlackChat implements ChatPlatform {
     return { channelId, ts };
   }
 
+  async showComplianceRun(view: ComplianceRunView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }> {
+    const message = complianceCard(view);
+    if (existing) {
+      await this.call('chat.update', { channel: existing.channelId, ts: existing.ts, ...message });
+      return existing;
+    }
+    const channelId = await this.channelId(view.task.channel);
+    const ts = await this.postOnce(channelId, key, message, new Date(Date.now() - 86_400_000));
+    return { channelId, ts };
+  }
+
+  async postInChannel(channelName: string, text: string, key: PostKey, threadTs?: string | null): Promise<string> {
+    const channelId = await this.channelId(channelName);
+    return this.postOnce(channelId, key, { text, ...(threadTs ? { thread_ts: threadTs } : {}) }, new Date(Date.now() - 86_400_000));
+  }
+
   async groupMembers(handle: string): Promise<string[]> {
     const id = await this.groupId(handle);
     if (!id) {
@@ -129,7 +145,7 @@ export class SlackChat implements ChatPlatform {
   }
 
   /** Posts once per key: on a retry, first looks for the post an earlier attempt may have made. */
-  private async postOnce(channel: string, key: PostKey, message: { text: string; blocks?: Block[] }, oldest?: Date): Promise<string> {
+  private async postOnce(channel: string, key: PostKey, message: { text: string; blocks?: Block[]; thread_ts?: string }, oldest?: Date): Promise<string> {
     if (key.retry) {
       const r = await this.call<{ messages: Array<{ ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }> }>('conversations.history', {
         channel,

@@ -1,0 +1,100 @@
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { PlannedRun, RunState } from '../../domain/compliance-schedule.js';
+import type { AuditEntry, Clock, ComplianceRun, ComplianceStore, ComplianceTx, TimerSpec, WorkItem } from '../../app/ports.js';
+import type { Db } from './database.js';
+import { appendAudit } from './audit-log.js';
+import type { OnTimers } from './incident-store.js';
+import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
+import { complianceDigests, complianceRuns } from './schema.js';
+
+type Row = typeof complianceRuns.$inferSelect;
+
+function toRun(r: Row): ComplianceRun {
+  return { ...r, status: r.status as RunState };
+}
+
+export class PostgresComplianceStore implements ComplianceStore {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly onCommitted: OnCommitted,
+    private readonly onTimers: OnTimers,
+  ) {}
+
+  async transaction<T>(fn: (tx: ComplianceTx) => Promise<T>): Promise<T> {
+    const timers: TimerSpec[] = [];
+    const clock = this.clock;
+    const result = await withOutbox(this.db, this.onCommitted, (tx, enqueued) =>
+      fn({
+        async lockRun(id) {
+          const [row] = await tx.select().from(complianceRuns).where(eq(complianceRuns.id, id)).for('update');
+          return row ? toRun(row) : null;
+        },
+        async saveRun(r) {
+          const { id: _id, taskId: _t, date: _d, ...rest } = r;
+          await tx.update(complianceRuns).set(rest).where(eq(complianceRuns.id, r.id));
+        },
+        audit: (entry: AuditEntry) => appendAudit(tx, entry, clock.now()),
+        enqueue: (item: WorkItem) => enqueueWork(tx, item, enqueued),
+        wake(timer) {
+          timers.push(timer);
+        },
+        async claimDigest(date, at) {
+          const rows = await tx
+            .update(complianceDigests)
+            .set({ postedAt: at })
+            .where(and(eq(complianceDigests.date, date), isNull(complianceDigests.postedAt)))
+            .returning();
+          return rows.length > 0;
+        },
+      }),
+    );
+    if (timers.length) await this.onTimers(timers);
+    return result;
+  }
+
+  async materialize(runs: PlannedRun[], digests: Array<{ date: string; dueAt: Date }>): Promise<ComplianceRun[]> {
+    if (digests.length) await this.db.insert(complianceDigests).values(digests).onConflictDoNothing();
+    if (runs.length === 0) return [];
+    const rows = await this.db.insert(complianceRuns).values(runs).onConflictDoNothing().returning();
+    return rows.map(toRun);
+  }
+
+  async liveRuns() {
+    const rows = await this.db.select().from(complianceRuns).where(inArray(complianceRuns.status, ['scheduled', 'open']));
+    return rows.map(toRun);
+  }
+
+  async pendingDigests() {
+    const rows = await this.db.select().from(complianceDigests).where(isNull(complianceDigests.postedAt));
+    return rows.map((r) => ({ date: r.date, dueAt: r.dueAt }));
+  }
+
+  async get(id: number) {
+    const [row] = await this.db.select().from(complianceRuns).where(eq(complianceRuns.id, id));
+    return row ? toRun(row) : null;
+  }
+
+  async find(taskId: string, date: string) {
+    const [row] = await this.db.select().from(complianceRuns).where(and(eq(complianceRuns.taskId, taskId), eq(complianceRuns.date, date)));
+    return row ? toRun(row) : null;
+  }
+
+  async runsOn(date: string) {
+    const rows = await this.db.select().from(complianceRuns).where(eq(complianceRuns.date, date)).orderBy(complianceRuns.opensAt);
+    return rows.map(toRun);
+  }
+
+  async lastRuns(taskId: string, n: number) {
+    const rows = await this.db.select().from(complianceRuns).where(eq(complianceRuns.taskId, taskId)).orderBy(desc(complianceRuns.date)).limit(n);
+    return rows.map(toRun);
+  }
+
+  async recordCard(id: number, channelId: string, ts: string) {
+    await this.db.update(complianceRuns).set({ channelId, cardTs: ts }).where(eq(complianceRuns.id, id));
+  }
+
+  async audit(entry: AuditEntry) {
+    await this.db.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
+  }
+}
