@@ -43,10 +43,10 @@ export async function planCompliance(deps: ComplianceDeps): Promise<number> {
   const zone = deps.policy.timezone;
   const planned = planRuns(deps.policy.compliance.tasks, deps.calendar, zone, today(deps, now), PLAN_DAYS).filter((r) => r.dueAt > now);
   const dates = [...new Set(planned.map((r) => r.date))];
-  const [h, m] = deps.policy.compliance.digestAt.split(':').map(Number) as [number, number];
+  const [h, m, s = 0] = deps.policy.compliance.digestAt.split(':').map(Number) as [number, number, number?];
   const digests = dates.map((date) => {
     const d = DateTime.fromISO(date, { zone });
-    return { date, dueAt: DateTime.fromObject({ year: d.year, month: d.month, day: d.day, hour: h, minute: m }, { zone }).toJSDate() };
+    return { date, dueAt: DateTime.fromObject({ year: d.year, month: d.month, day: d.day, hour: h, minute: m, second: s }, { zone }).toJSDate() };
   });
   const created = await deps.store.materialize(planned, digests);
   if (created.length) {

@@ -156,7 +156,7 @@ const policySchema = z
     calendar: calendarSchema.prefault({}),
     compliance: z
       .strictObject({
-        digest_at: hhmm.default('19:30'),
+        digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM').default('19:30'),
         completers: z.array(groupHandle).default(['compliance']),
         tasks: z.array(complianceTask).default([]),
       })

@@ -71,7 +71,9 @@ export function planRuns(tasks: ComplianceTask[], calendar: MarketCalendar, zone
       if (!runsOn(task.days, date, calendar)) continue;
       const opensAt = instant(task.opens, date, zone, calendar);
       const dueAt = instant(task.due, date, zone, calendar);
-      out.push({ taskId: task.id, date, opensAt, dueAt, warnAt: new Date(Math.max(opensAt.getTime(), dueAt.getTime() - task.warnBeforeMs)) });
+      // A warning that would come with the card itself is noise: then warnAt = dueAt (no warning).
+      const warn = dueAt.getTime() - task.warnBeforeMs;
+      out.push({ taskId: task.id, date, opensAt, dueAt, warnAt: new Date(warn > opensAt.getTime() ? warn : dueAt.getTime()) });
     }
   }
   return out.sort((a, b) => a.opensAt.getTime() - b.opensAt.getTime());

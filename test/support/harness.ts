@@ -51,6 +51,9 @@ export function seedWorkspace(slack: FakeSlack): void {
   slack.addUserGroup({ id: 'SSREMGRS1', handle: 'sre-managers', users: [USERS.erin] });
   slack.addUserGroup({ id: 'SSENIORLD', handle: 'senior-leadership', users: [USERS.heidi, USERS.grace] });
   slack.addUserGroup({ id: 'SCOMPLIAN', handle: 'compliance', users: [USERS.dave] });
+  slack.addUserGroup({ id: 'SCMPMGRS1', handle: 'compliance-managers', users: [USERS.grace] });
+  slack.addUserGroup({ id: 'SRISK0001', handle: 'risk', users: [USERS.frank] });
+  slack.addUserGroup({ id: 'SOPS00001', handle: 'operations', users: [USERS.carol] });
   slack.addUserGroup({ id: 'SCOMMS001', handle: 'communications', users: [USERS.carol] });
   slack.addUserGroup({ id: 'SSREONCALL', handle: 'sre-oncall', users: [USERS.alice, USERS.erin] });
   slack.addUserGroup({ id: 'STRADINGOC', handle: 'trading-oncall', users: [USERS.bob] });
