@@ -224,7 +224,7 @@ export function complianceCard(v: ComplianceRunView): { text: string; blocks: Bl
     },
     { type: 'section', text: md(state) },
   ];
-  if (v.postedLateMs > 60_000) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
+  if (v.postedLateMs > 5000) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
   if (run.status !== 'done') {
     blocks.push({
       type: 'actions',
