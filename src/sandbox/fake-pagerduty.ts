@@ -50,7 +50,7 @@ export class FakePagerDuty {
   private port = 0;
   private log: RecordedPagerDutyEvent[] = [];
   private alertsByKey = new Map<string, FakeAlert>();
-  private faults: FakePagerDutyFault[] = [];
+  private faults: Array<{ status: FakePagerDutyFault; match?: (body: Record<string, any> | null) => boolean }> = [];
   private latencyMs = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -102,9 +102,12 @@ export class FakePagerDuty {
     return new Map([...this.alertsByKey].map(([k, a]) => [k, { ...a }]));
   }
 
-  /** Answers the next `times` requests with `status` before looking at them. */
-  failNext(status: FakePagerDutyFault, times = 1): void {
-    for (let i = 0; i < times; i++) this.faults.push(status);
+  /**
+   * Answers the next `times` requests with `status` before looking at them; with `match`, only
+   * requests whose body matches (other tests' events in the same process are left alone).
+   */
+  failNext(status: FakePagerDutyFault, times = 1, match?: (body: Record<string, any> | null) => boolean): void {
+    for (let i = 0; i < times; i++) this.faults.push(match ? { status, match } : { status });
   }
 
   setLatency(ms: number): void {
@@ -170,10 +173,11 @@ export class FakePagerDuty {
     }
     const record = (status: number) => this.log.push({ body, receivedAt: new Date(), status });
 
-    const fault = this.faults.shift();
-    if (fault !== undefined) {
-      record(fault);
-      return sendFault(res, fault);
+    const i = this.faults.findIndex((f) => !f.match || f.match(body));
+    if (i >= 0) {
+      const [fault] = this.faults.splice(i, 1);
+      record(fault!.status);
+      return sendFault(res, fault!.status);
     }
     if (!body) {
       record(400);

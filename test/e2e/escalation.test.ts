@@ -144,8 +144,10 @@ describe('lifecycle', () => {
 
 describe('delivery problems', () => {
   it('PagerDuty 429 then 202: one alert, delivered on retry', async () => {
-    h.pagerduty.failNext(429);
+    const next = Number((await h.sql`select coalesce(max(id), 0) + 1 as n from incidents`)[0]!['n']);
+    h.pagerduty.failNext(429, 1, (b) => b?.['dedup_key'] === `warroom-INC-${next}`);
     const { id } = await declare('sev2 Quote server lagging');
+    expect(id).toBe(next);
     await h.pagerduty.waitFor(() => triggers(id).length === 1, 8000, 'page after retry');
     expect(h.pagerduty.events({ dedupKey: `warroom-INC-${id}`, status: 429 })).toHaveLength(1);
     expect(h.pagerduty.alerts().get(`warroom-INC-${id}`)?.triggers).toBe(1);
@@ -168,8 +170,10 @@ describe('delivery problems', () => {
 
 describe('PagerDuty refuses the event (400)', () => {
   it('is reported in the war room as a failed step, not retried', async () => {
-    h.pagerduty.failNext(400);
+    const next = Number((await h.sql`select coalesce(max(id), 0) + 1 as n from incidents`)[0]!['n']);
+    h.pagerduty.failNext(400, 1, (b) => b?.['dedup_key'] === `warroom-INC-${next}`);
     const { id, room } = await declare('sev2 Bad routing key');
+    expect(id).toBe(next);
     await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.startsWith(':stopwatch: On declaration: page tech-lead-oncall (0 sent, 1 failed): PagerDuty trigger for service "tech-lead-oncall" (dedup_key warroom-INC-' + id + ') rejected: HTTP 400')), 5000, 'failed page shown');
     await sleep(1000);
     expect(h.pagerduty.events({ dedupKey: `warroom-INC-${id}` })).toHaveLength(1);
