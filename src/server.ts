@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger as Pino } from 'pino';
-import type { Policy } from './domain/policy.js';
+import type { ApiScope, Policy } from './domain/policy.js';
 import type { Clock } from './app/ports.js';
 import { systemClock } from './app/ports.js';
 import type { IncidentDeps } from './app/deps.js';
@@ -57,7 +57,7 @@ export interface WarroomOptions {
   /** Twilio credentials; null when no step sends SMS. */
   twilio?: { accountSid: string; authToken: string; from: string; apiUrl: string } | null;
   /** Bearer tokens for the HTTP APIs (deploy gate), by name. */
-  apiTokens?: Array<{ name: string; value: string }>;
+  apiTokens?: Array<{ name: string; value: string; scopes: ApiScope[] }>;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
 }

@@ -5,7 +5,9 @@ import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
 import { startLadder } from './escalation.js';
 import type { IncidentTx } from './ports.js';
-import { esc, mention, severityLabel } from './messages.js';
+import { esc, mention, roleLabel, severityLabel } from './messages.js';
+import { ForbiddenError } from '../domain/errors.js';
+import type { IncidentAction } from '../domain/policy.js';
 
 /** Runs a war-room command against the incident that owns `channelId`, row-locked. */
 async function inWarRoom<T>(deps: IncidentDeps, channelId: string, fn: (tx: IncidentTx, incident: Incident) => Promise<T>): Promise<T> {
@@ -41,10 +43,31 @@ export async function postStatus(deps: IncidentDeps, channelId: string, userId: 
   });
 }
 
+/**
+ * The policy's permission for an incident action: a role on the incident, its declarer, or a
+ * member of a listed group. A denial is audited and explained.
+ */
+export async function authorize(deps: IncidentDeps, channelId: string, userId: string, action: IncidentAction): Promise<void> {
+  const incident = await deps.store.findByChannel(channelId);
+  if (!incident) return; // the use case reports "not a war room"
+  const perm = deps.policy.permissions[action];
+  if (perm.declarer && incident.declaredBy === userId) return;
+  if (perm.roles.some((r) => incident.roles[r]?.userId === userId)) return;
+  for (const g of perm.groups) if (await deps.chat.isGroupMember(g, userId)) return;
+  const who = [
+    ...perm.roles.map((r) => roleLabel(deps.policy, r)),
+    ...(perm.declarer ? ['the declarer'] : []),
+    ...perm.groups.map((g) => `@${g}`),
+  ].join(', ');
+  await deps.store.audit({ actor: userId, action: 'incident.denied', incidentId: incident.id, subject: incidentRef(incident.id), data: { attempted: action } });
+  throw new ForbiddenError(`Only ${who} may ${action === 'resolve' ? 'resolve' : 'change the severity of'} ${incidentRef(incident.id)}.`);
+}
+
 /** `/incident sevN <reason>` in the war room. Announced, since a severity change changes who cares. */
 export async function changeSeverity(deps: IncidentDeps, channelId: string, userId: string, severity: string, rawReason: string): Promise<{ incident: Incident; previous: string }> {
   if (!severityById(deps.policy, severity)) throw new DomainError('unknown_severity', `"${severity}" is not a severity.`);
   const reason = validateFreeText(rawReason, 'reason', true)!;
+  await authorize(deps, channelId, userId, 'change_severity');
   return inWarRoom(deps, channelId, async (tx, incident) => {
     const previous = changeSev(incident, severity);
     // The old ladder stops (its generation is stale); the new severity's ladder starts now.
@@ -61,6 +84,7 @@ export async function changeSeverity(deps: IncidentDeps, channelId: string, user
 /** `/incident resolve <summary>`. */
 export async function resolveIncident(deps: IncidentDeps, channelId: string, userId: string, rawSummary: string): Promise<Incident> {
   const summary = validateFreeText(rawSummary, 'summary', true)!;
+  await authorize(deps, channelId, userId, 'resolve');
   return inWarRoom(deps, channelId, async (tx, incident) => {
     const now = deps.clock.now();
     resolve(incident, userId, summary, now);

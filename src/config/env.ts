@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, formatIssues } from './policy-schema.js';
+import type { ApiScope } from '../domain/policy.js';
 
 const url = (schemes: string[]) =>
   z.string().refine((v) => {
@@ -58,14 +59,17 @@ export function secretsOf(env: Env): string[] {
  * The API bearer tokens the policy names, with their values from the environment. A token whose
  * variable is unset is left out (and reported), so an unset variable can never match.
  */
-export function resolveApiTokens(tokens: Array<{ name: string; env: string }>, source: NodeJS.ProcessEnv): { tokens: Array<{ name: string; value: string }>; missing: string[] } {
-  const out: Array<{ name: string; value: string }> = [];
+export function resolveApiTokens(
+  tokens: Array<{ name: string; env: string; scopes: ApiScope[] }>,
+  source: NodeJS.ProcessEnv,
+): { tokens: Array<{ name: string; value: string; scopes: ApiScope[] }>; missing: string[] } {
+  const out: Array<{ name: string; value: string; scopes: ApiScope[] }> = [];
   const missing: string[] = [];
   for (const t of tokens) {
     const value = source[t.env];
     if (!value) missing.push(t.env);
     else if (value.length < 16) throw new ConfigError(`environment is invalid:\n  - ${t.env}: the API token "${t.name}" must be at least 16 characters`);
-    else out.push({ name: t.name, value });
+    else out.push({ name: t.name, value, scopes: t.scopes });
   }
   return { tokens: out, missing };
 }

@@ -130,6 +130,12 @@ const complianceTask = z
     }
   });
 
+const permission = z.strictObject({
+  roles: z.array(slug).default([]),
+  declarer: z.boolean().default(false),
+  groups: z.array(groupHandle).default([]),
+});
+
 const policySchema = z
   .strictObject({
     timezone: z.string().default('America/New_York'),
@@ -162,7 +168,21 @@ const policySchema = z
       })
       .prefault({}),
     deploy: deploySchema.prefault({}),
-    api_tokens: z.array(z.strictObject({ name: slug, env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name') })).default([{ name: 'ci', env: 'DEPLOY_GATE_TOKEN' }]),
+    api_tokens: z
+      .array(
+        z.strictObject({
+          name: slug,
+          env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name'),
+          scopes: z.array(z.enum(['deploy-gate', 'compliance'])).min(1).default(['deploy-gate', 'compliance']),
+        }),
+      )
+      .default([{ name: 'ci', env: 'DEPLOY_GATE_TOKEN', scopes: ['deploy-gate', 'compliance'] }]),
+    permissions: z
+      .strictObject({
+        resolve: permission.default({ roles: ['incident_commander'], declarer: true, groups: ['sre-managers'] }),
+        change_severity: permission.default({ roles: ['incident_commander', 'technical_lead'], declarer: true, groups: ['sre-managers'] }),
+      })
+      .prefault({}),
   })
   .superRefine((p, ctx) => {
     const roleIds = new Set(p.roles.map((r) => r.id));
@@ -200,6 +220,11 @@ const policySchema = z
       taskIds.add(t.id);
       if (t.page && !pdServices.has(t.page)) ctx.addIssue({ code: 'custom', path: ['compliance', 'tasks', i, 'page'], message: `unknown pagerduty service "${t.page}"` });
     });
+    for (const [action, perm] of Object.entries(p.permissions)) {
+      perm.roles.forEach((r, i) => {
+        if (!roleIds.has(r)) ctx.addIssue({ code: 'custom', path: ['permissions', action, 'roles', i], message: `unknown role "${r}"` });
+      });
+    }
     p.deploy.freeze_severities.forEach((sev, i) => {
       if (!(sev in p.severities)) ctx.addIssue({ code: 'custom', path: ['deploy', 'freeze_severities', i], message: `unknown severity "${sev}"` });
     });
@@ -296,6 +321,7 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
       windows: p.deploy.windows.map((w) => ({ name: w.name, sessions: w.sessions, from: w.from ?? null, until: w.until ?? null, approvals: w.approvals, risk: w.risk })),
     },
     apiTokens: p.api_tokens,
+    permissions: p.permissions,
     compliance: {
       digestAt: p.compliance.digest_at,
       completers: p.compliance.completers,

@@ -52,7 +52,9 @@ export interface Policy {
   calendar: CalendarConfig;
   deploy: DeployPolicy;
   /** Named bearer tokens for the HTTP APIs; each value is read from the environment variable named. */
-  apiTokens: Array<{ name: string; env: string }>;
+  apiTokens: Array<{ name: string; env: string; scopes: ApiScope[] }>;
+  /** Who may do what to an incident (beyond declaring, which anyone may). */
+  permissions: Record<IncidentAction, Permission>;
   pagerduty: {
     /** Policy name → the environment variable holding its Events API v2 routing key. */
     services: Record<string, { routingKeyEnv: string }>;
@@ -89,4 +91,14 @@ export function roleById(policy: Policy, id: string): RolePolicy | undefined {
 export function severityRange(policy: Policy): string {
   const ids = policy.severities.map((s) => s.id);
   return ids.length > 1 ? `${ids[0]}–${ids[ids.length - 1]}` : (ids[0] ?? '');
+}
+
+export type ApiScope = 'deploy-gate' | 'compliance';
+export type IncidentAction = 'resolve' | 'change_severity';
+
+/** Anyone matching any entry may act: a role on the incident, its declarer, or a group member. */
+export interface Permission {
+  roles: string[];
+  declarer: boolean;
+  groups: string[];
 }

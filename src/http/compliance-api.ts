@@ -36,7 +36,7 @@ export function complianceApiRoutes(deps: ComplianceDeps, tokens: ApiToken[]): R
     path: `/api/v1/compliance/tasks/:taskId/runs/:date/${action}`,
     method: 'POST',
     handler: asyncRoute(async (req, res) => {
-      const token = authenticate(req, tokens);
+      const token = authenticate(req, tokens, 'compliance');
       if (!token) {
         deps.log.warn({ path: req.url }, 'compliance API: missing or invalid token');
         return sendJson(res, 401, { error: 'unauthorized', message: 'Send Authorization: Bearer <token> with a token named in the policy (api_tokens).' });

@@ -5,11 +5,13 @@ import { checkDeployWindow, type DeployDeps } from '../app/deploy-window.js';
 import { DEPLOY_TYPES, type DeployType } from '../domain/deploy-rules.js';
 import { SERVICE_PATTERN } from '../domain/deploy-command.js';
 import { incidentRef } from '../domain/incident.js';
+import type { ApiScope } from '../domain/policy.js';
 import { asyncRoute, sendJson, type Route } from './health.js';
 
 export interface ApiToken {
   name: string;
   value: string;
+  scopes: ApiScope[];
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -18,12 +20,12 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * The bearer token's name, or null. Every configured token is compared, in constant time over
  * equal-length digests, so timing says nothing about which token or how much of it matched.
  */
-export function authenticate(req: IncomingMessage, tokens: ApiToken[]): string | null {
+export function authenticate(req: IncomingMessage, tokens: ApiToken[], scope: ApiScope): string | null {
   const header = req.headers['authorization'] ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(Array.isArray(header) ? header[0]! : header);
   const given = digest(m?.[1] ?? '');
   let found: string | null = null;
-  for (const t of tokens) if (timingSafeEqual(given, digest(t.value)) && m) found = t.name;
+  for (const t of tokens) if (timingSafeEqual(given, digest(t.value)) && m && t.scopes.includes(scope)) found = t.name;
   return found;
 }
 
@@ -41,7 +43,7 @@ export function deployGateRoutes(deps: DeployDeps, tokens: ApiToken[]): Route[] 
       path: '/api/v1/deploy-window',
       method: 'GET',
       handler: asyncRoute(async (req, res) => {
-        const token = authenticate(req, tokens);
+        const token = authenticate(req, tokens, 'deploy-gate');
         if (!token) {
           deps.log.warn({ path: '/api/v1/deploy-window', remote: req.socket.remoteAddress }, 'deploy gate: missing or invalid token');
           res.setHeader('www-authenticate', 'Bearer realm="warroom"');

@@ -104,7 +104,7 @@ describe('lifecycle', () => {
   it('a severity change cancels the old ladder and starts the new one from the change', async () => {
     const { id, room } = await declare('sev1 Clearing file rejected');
     await h.pagerduty.waitFor(() => triggers(id).length === 1, 5000, 'sev1 page');
-    await h.command('/incident', 'sev2 only options clearing affected', { channel: room.channel_id, user: USERS.alice });
+    await h.command('/incident', 'sev2 only options clearing affected', { channel: room.channel_id, user: USERS.bob });
     // The Sev2 ladder pages the tech-lead service at once; the Sev1 SMS at 2 s and 4 s never come.
     await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-INC-${id}` }).some((e) => e.body!['routing_key'] === routingKeyFor('tech-lead-oncall')), 5000, 'sev2 page');
     await sleep(4500);
@@ -119,7 +119,7 @@ describe('lifecycle', () => {
   it('resolving cancels everything pending and resolves the PagerDuty alert', async () => {
     const { id, room } = await declare('sev1 Login outage');
     await h.pagerduty.waitFor(() => triggers(id).length === 1, 5000, 'page');
-    await h.command('/incident', 'resolve auth cache flushed', { channel: room.channel_id, user: USERS.alice });
+    await h.command('/incident', 'resolve auth cache flushed', { channel: room.channel_id, user: USERS.bob });
     await h.pagerduty.waitFor(() => h.pagerduty.alerts().get(`warroom-INC-${id}`)?.status === 'resolved', 5000, 'PD resolved');
     await sleep(4500);
     expect(smsTo(PHONES.erin, id)).toHaveLength(0);

@@ -34,6 +34,7 @@ export const TWILIO = { accountSid: `AC${'0'.repeat(31)}1`, authToken: 'twilio-a
 export const routingKeyFor = (service: string): string => `R${service.replace(/[^a-z0-9]/g, '').padEnd(31, '0').slice(0, 31)}`;
 
 export const GATE_TOKEN = 'gate-token-for-tests-3f9a1c';
+export const GATE_ONLY_TOKEN = 'deploy-gate-only-token-77e1';
 
 export function seedWorkspace(slack: FakeSlack): void {
   slack.addUser({ id: USERS.alice, name: 'alice', realName: 'Alice Ng', phone: '+12125550101' });
@@ -171,7 +172,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       policy,
       log,
       clock,
-      apiTokens: [{ name: 'ci', value: GATE_TOKEN }],
+      apiTokens: [
+        { name: 'ci', value: GATE_TOKEN, scopes: ['deploy-gate', 'compliance'] },
+        { name: 'gate-only', value: GATE_ONLY_TOKEN, scopes: ['deploy-gate'] },
+      ],
       routingKeys: Object.fromEntries(Object.keys(policy.pagerduty.services).map((s) => [s, routingKeyFor(s)])),
       pagerCa: pagerduty.caPem,
       twilio: { ...TWILIO, apiUrl: twilio.apiUrl },
