@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../../../domain/errors.js';
 import type { Logger } from '../../../app/deps.js';
+import { esc } from '../../../app/messages.js';
 
 /**
  * The one place where failures become words for a Slack user: a DomainError's message as-is,
@@ -9,7 +10,8 @@ import type { Logger } from '../../../app/deps.js';
 export function userMessage(err: unknown, log: Logger, context: Record<string, unknown>): string {
   if (err instanceof DomainError) {
     log.info({ ...context, code: err.code }, 'refused');
-    return `:warning: ${err.message}`;
+    // Refusals often quote what the user typed: escape it, so `<!channel>` in bad input pings nobody.
+    return `:warning: ${esc(err.message)}`;
   }
   const ref = randomBytes(4).toString('hex');
   const pgDown = isDatabaseUnavailable(err);
