@@ -21,6 +21,7 @@ import { asyncRoute } from './http/health.js';
 import { planCompliance, type ComplianceDeps } from './app/compliance.js';
 import { PostgresComplianceStore } from './adapters/postgres/compliance-store.js';
 import { registerCompliance } from './adapters/slack/listeners/compliance.js';
+import { ACTION } from './adapters/slack/ids.js';
 import { complianceApiRoutes } from './http/compliance-api.js';
 import type { DeployDeps } from './app/deploy-window.js';
 import { DeployRules } from './domain/deploy-rules.js';
@@ -191,6 +192,13 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   registerDeployWindow(app, deploys);
   registerEscalationActions(app, incidents);
   registerCompliance(app, compliance);
+  // Buttons from an older version of the bot, or forged payloads: a polite answer, not a timeout.
+  const known = Object.values(ACTION).join('|');
+  app.action({ action_id: new RegExp(`^(?!(?:${known})$)`) }, async ({ ack, respond, body }) => {
+    await ack();
+    log.warn({ user: body.user?.id, action: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id }, 'unknown action id');
+    await respond({ response_type: 'ephemeral', replace_original: false, text: ":warning: That button is not one of mine (any more). Use the latest card, or `/incident help`." }).catch(() => undefined);
+  });
 
   let reconcileTimer: NodeJS.Timeout | null = null;
   if (opts.workers !== false) {
