@@ -36,6 +36,7 @@ import { PostgresWorkStore } from './adapters/postgres/work-store.js';
 import { WorkQueue } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { boltLogger } from './adapters/slack/bolt-logger.js';
+import { SlackHealth } from './adapters/slack/slack-health.js';
 import { registerIncidentCommand } from './adapters/slack/listeners/incident-command.js';
 import { registerRoleActions } from './adapters/slack/listeners/role-actions.js';
 import { registerDeclareView } from './adapters/slack/listeners/declare-view.js';
@@ -91,11 +92,12 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     timeout: opts.slackTimeoutMs ?? 10_000,
     logLevel: 'error' as never,
   });
-  // Fails loudly on a revoked or wrong token, before taking any traffic.
-  const auth = (await client.auth.test()) as { user_id: string; bot_id: string; team_id: string };
-  log.info({ team: auth.team_id, bot: auth.user_id }, 'connected to Slack');
+  // A wrong or revoked token is logged loudly and makes /readyz 503, but does not crash the
+  // process: a crash loop would also take down the health endpoints and the outbox.
+  const slackHealth = new SlackHealth(client, log);
+  await slackHealth.check();
 
-  const chat = new SlackChat(client, policy, auth.user_id, log);
+  const chat = new SlackChat(client, policy, () => slackHealth.botUserId, log, (code) => slackHealth.failed(code));
   const workStore = new PostgresWorkStore(db);
   const calendar = new MarketCalendar(policy.calendar);
   const rules = new DeployRules(calendar, policy.deploy);
@@ -157,6 +159,9 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     ...healthRoutes({
       postgres: async () => void (await sql`select 1`),
       redis: async () => void (await redis.ping()),
+      slack: async () => {
+        if (slackHealth.problem) throw new Error(slackHealth.problem);
+      },
     }),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
@@ -173,8 +178,9 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const app = new App({
     signingSecret: env.SLACK_SIGNING_SECRET,
     token: env.SLACK_BOT_TOKEN,
-    botId: auth.bot_id,
-    botUserId: auth.user_id,
+    // Known after a successful auth.test; Bolt only needs them to ignore the bot's own events.
+    botId: slackHealth.botId || 'B00000000',
+    botUserId: slackHealth.botUserId || 'U00000000',
     clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5000 },
     logger: boltLogger(log),
     logLevel: LogLevel.INFO,
@@ -226,6 +232,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       if (stopped) return;
       stopped = true;
       if (reconcileTimer) clearInterval(reconcileTimer);
+      slackHealth.stop();
       await app.stop().catch(() => undefined);
       await queue.close();
       await timers.close();

@@ -12,6 +12,7 @@ import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
 import { cloneDatabase, REDIS_URL } from './databases.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-8c1f0e';
 export const BOT_TOKEN = 'xoxb-test-token-5d2a9b';
@@ -72,6 +73,7 @@ export interface Harness {
   policy: Policy;
   logs: string[];
   clock: TestClock;
+  pgProxy: TcpProxy | null;
   /** This bot's Redis key prefix; deleting its keys is a Redis flush for this bot only. */
   redisPrefix: string;
   flushRedis(): Promise<number>;
@@ -125,6 +127,8 @@ export interface HarnessOptions {
   policyYaml?: string;
   /** Extra environment for the bot (e.g. HEARTBEAT_URL). */
   env?: Record<string, string>;
+  /** Put a TCP proxy between the bot and Postgres (`h.pgProxy`), to simulate an outage. */
+  proxyDatabase?: boolean;
   queue?: WarroomOptions['queue'];
   seed?: boolean;
 }
@@ -144,11 +148,20 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (opts.seed !== false) seedWorkspace(slack);
   const policy = opts.policyYaml ? parsePolicy(opts.policyYaml, 'test policy') : loadPolicy(undefined);
   const prefix = `wrt-${randomBytes(4).toString('hex')}`;
+  let pgProxy: TcpProxy | null = null;
+  let botDbUrl = db.url;
+  if (opts.proxyDatabase) {
+    const u = new URL(db.url);
+    pgProxy = new TcpProxy(u.hostname, Number(u.port || 5432));
+    await pgProxy.start();
+    u.port = String(pgProxy.port);
+    botDbUrl = u.toString();
+  }
   const env = parseEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
-    DATABASE_URL: db.url,
+    DATABASE_URL: botDbUrl,
     PAGERDUTY_EVENTS_URL: pagerduty.eventsUrl,
     REDIS_URL,
     REDIS_PREFIX: prefix,
@@ -199,6 +212,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     policy,
     logs,
     clock,
+    pgProxy,
     redisPrefix: prefix,
     async flushRedis() {
       const redis = new Redis(REDIS_URL);
@@ -296,6 +310,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await slack.stop();
       await pagerduty.stop();
       await twilio.stop();
+      await pgProxy?.stop();
       await db.drop();
     },
   };

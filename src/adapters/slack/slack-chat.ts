@@ -5,6 +5,7 @@ import type { Logger } from '../../app/deps.js';
 import { announcement, checklistCard, complianceCard, deployCard, headerCard, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
 import { classifySlackError, slackErrorCode } from './slack-errors.js';
+import { AUTH_ERRORS } from './slack-health.js';
 
 type Args = Record<string, unknown>;
 
@@ -19,9 +20,14 @@ export class SlackChat implements ChatPlatform {
   constructor(
     private readonly client: WebClient,
     private readonly policy: Policy,
-    private readonly botUserId: string,
+    private readonly botUser: () => string,
     private readonly log: Logger,
+    private readonly onAuthError: (code: string) => void = () => undefined,
   ) {}
+
+  private get botUserId(): string {
+    return this.botUser();
+  }
 
   private async call<T = Record<string, any>>(method: string, args: Args, tolerate: string[] = []): Promise<T & { ok: boolean; error?: string }> {
     try {
@@ -29,6 +35,7 @@ export class SlackChat implements ChatPlatform {
     } catch (err) {
       const code = slackErrorCode(err);
       if (code && tolerate.includes(code)) return { ok: false, error: code } as T & { ok: boolean; error: string };
+      if (code && AUTH_ERRORS.has(code)) this.onAuthError(code);
       throw classifySlackError(method, err);
     }
   }

@@ -3,7 +3,7 @@ import { completeRun, historyText, reportProblem, taskOf, todayText, type Compli
 import { DomainError } from '../../../domain/errors.js';
 import { complianceModal } from '../blocks.js';
 import { ACTION, VIEW, decodeRun } from '../ids.js';
-import { ephemeral, userMessage } from './reply.js';
+import { beforeSlackDeadline, ephemeral, userMessage } from './reply.js';
 
 /** `/compliance`, the card's buttons and their modals. */
 export function registerCompliance(app: App, deps: ComplianceDeps): void {
@@ -13,7 +13,7 @@ export function registerCompliance(app: App, deps: ComplianceDeps): void {
       const arg = (command.text ?? '').trim().toLowerCase();
       if (arg === 'help') reply = '*`/compliance`* — today\'s tasks and their states · *`/compliance <task-id>`* — the last 10 runs of one task';
       else if (/\s/.test(arg)) throw new DomainError('bad_syntax', 'Usage: `/compliance` or `/compliance <task-id>`, e.g. `/compliance finra-cat`.');
-      else reply = arg ? await historyText(deps, arg) : await todayText(deps);
+      else reply = await beforeSlackDeadline(arg ? historyText(deps, arg) : todayText(deps));
     } catch (err) {
       reply = userMessage(err, deps.log, { command: '/compliance', user: command.user_id });
     }

@@ -4,7 +4,7 @@ import { decideDeploy, deployCheckText, deployOverview, requestDeploy, type Depl
 import { DEPLOY_WINDOW_HELP, parseDeployWindowCommand } from '../../../domain/deploy-command.js';
 import { DomainError } from '../../../domain/errors.js';
 import { ACTION, decodeDeployRequest } from '../ids.js';
-import { ephemeral, userMessage } from './reply.js';
+import { beforeSlackDeadline, ephemeral, userMessage } from './reply.js';
 
 /** `/deploy-window` and the Approve / Deny buttons on approval cards. */
 export function registerDeployWindow(app: App, deps: DeployDeps): void {
@@ -13,20 +13,20 @@ export function registerDeployWindow(app: App, deps: DeployDeps): void {
     try {
       const now = DateTime.fromJSDate(deps.clock.now()).setZone(deps.policy.timezone);
       const c = parseDeployWindowCommand(command.text ?? '', now, deps.policy.timezone);
-      switch (c.kind) {
-        case 'help':
-          reply = DEPLOY_WINDOW_HELP;
-          break;
-        case 'overview':
-          reply = await deployOverview(deps, c.at, c.explicitTime);
-          break;
-        case 'check':
-          reply = await deployCheckText(deps, c.type, c.at);
-          break;
-        case 'request':
-          reply = (await requestDeploy(deps, { type: c.type, service: c.service, at: c.at, summary: c.summary, requestedBy: command.user_id })).message;
-          break;
-      }
+      reply = await beforeSlackDeadline(
+        (async () => {
+          switch (c.kind) {
+            case 'help':
+              return DEPLOY_WINDOW_HELP;
+            case 'overview':
+              return deployOverview(deps, c.at, c.explicitTime);
+            case 'check':
+              return deployCheckText(deps, c.type, c.at);
+            case 'request':
+              return (await requestDeploy(deps, { type: c.type, service: c.service, at: c.at, summary: c.summary, requestedBy: command.user_id })).message;
+          }
+        })(),
+      );
     } catch (err) {
       reply = userMessage(err, deps.log, { command: '/deploy-window', user: command.user_id });
     }

@@ -6,7 +6,7 @@ import { incidentRef } from '../../../domain/incident.js';
 import { incidentHelp, parseIncidentCommand } from '../../../domain/incident-command.js';
 import { declareModal } from '../blocks.js';
 import { acknowledge } from '../../../app/escalation.js';
-import { ephemeral, userMessage } from './reply.js';
+import { beforeSlackDeadline, ephemeral, userMessage } from './reply.js';
 import { mention, severityLabel } from '../../../app/messages.js';
 
 /**
@@ -20,9 +20,13 @@ export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
     let openModal: { severity: string | null; title: string | null } | null = null;
     let reply: string;
     try {
-      const warRoom = await deps.store.findByChannel(command.channel_id);
-      const parsed = parseIncidentCommand(deps.policy, command.text ?? '', warRoom !== null);
-      reply = await runCommand(deps, command, parsed, (m) => (openModal = m));
+      reply = await beforeSlackDeadline(
+        (async () => {
+          const warRoom = await deps.store.findByChannel(command.channel_id);
+          const parsed = parseIncidentCommand(deps.policy, command.text ?? '', warRoom !== null);
+          return runCommand(deps, command, parsed, (m) => (openModal = m));
+        })(),
+      );
     } catch (err) {
       reply = userMessage(err, deps.log, ctx);
     }

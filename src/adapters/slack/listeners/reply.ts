@@ -14,6 +14,10 @@ export function userMessage(err: unknown, log: Logger, context: Record<string, u
     return `:warning: ${esc(err.message)}`;
   }
   const ref = randomBytes(4).toString('hex');
+  if (err instanceof SlowAnswerError) {
+    log.error({ ...context, ref }, 'could not answer within Slack\'s deadline (database slow or unreachable?)');
+    return `:hourglass: I couldn't confirm this within Slack's 3 seconds (the incident database is slow or unreachable). It may still go through: check in a minute before retrying. (ref ${ref})`;
+  }
   const pgDown = isDatabaseUnavailable(err);
   log.error({ ...context, err, ref }, pgDown ? 'database unavailable' : 'unexpected error');
   return pgDown
@@ -28,3 +32,26 @@ function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 export const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+
+/** Slack gives 3 s to answer; past this the user gets a timeout error instead of our words. */
+export const ACK_BUDGET_MS = 2500;
+
+export class SlowAnswerError extends Error {
+  constructor() {
+    super(`no answer within ${ACK_BUDGET_MS} ms`);
+    this.name = 'SlowAnswerError';
+  }
+}
+
+/**
+ * Races the work against Slack's deadline. The work is not cancelled: it may still commit, which
+ * is why the message says how to check instead of claiming nothing happened.
+ */
+export async function beforeSlackDeadline<T>(work: Promise<T>, ms = ACK_BUDGET_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new SlowAnswerError()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Benchmark 2, declaration → war room ready (channel created, responders invited, card posted
+ * and pinned, announcement out: incidents.ready_at set), and benchmark 5's two readings, which
+ * need the same bot.
+ *
+ * - One at a time, fake Slack answering at once: each declaration is sent when the bot is quiet
+ *   again; the time is ready_at (written by the bot) − the moment the load generator sent the
+ *   signed command (both wall clocks of this machine, ms). Floor: the bare Bolt app making the
+ *   same Slack calls inline after its ack (lib/bare-bolt.ts).
+ * - The storm: N declarations at an even pace (200 in 10 s) while the fake Slack limits
+ *   conversations.create to 20 per 2 s the way Slack does (429 + Retry-After): Tier 2's 20 per
+ *   minute scaled down 30×. The rate-limit bound is N / 20 × 2 s; the figure is the time from the
+ *   first declaration to the last war room ready, and every declaration must become ready.
+ */
+import type { Child } from './lib/child.js';
+import { BenchBot, type RunContext } from './lib/bot.js';
+import { startBareBolt } from './lib/bare-bolt.js';
+import type { LoadResult, Sample } from './lib/load-process.js';
+import { latency, ratioOf, scalar, type Figure } from './lib/report.js';
+import { pollUntil, round, sleep, summarize } from './lib/stats.js';
+import { idleRss, memoryFigures, RssSampler } from './memory.js';
+
+export interface WarRoomSizes {
+  oneAtATime: number;
+  storm: number;
+  stormMs: number;
+  limit: number;
+  windowMs: number;
+}
+
+export async function warRoomBench(ctx: RunContext, children: { load: Child; fakes: Child }, sizes: WarRoomSizes, baselineRss: number): Promise<Figure[]> {
+  const { load, fakes } = children;
+  const figures: Figure[] = [];
+  const bot = await BenchBot.start(ctx, { name: 'war' });
+  try {
+    // Startup work (the compliance planner posts today's cards) must not count as "idle".
+    await bot.waitQuiet(30_000);
+    const idle = await idleRss(1500);
+
+    // --- floor: bare Bolt + the same Slack calls inline ------------------------------------
+    const bare = await startBareBolt(ctx, { inlineSetup: true });
+    const floorMs: number[] = [];
+    try {
+      for (let i = 0; i < sizes.oneAtATime + 3; i++) {
+        const s = await load.call<Sample>('one', { recipe: bare.recipe('wr') });
+        if (!s.ok || !s.triggerId) throw new Error(`bare floor declaration failed: ${s.error}`);
+        const done = await pollUntil(async () => bare.completions.get(s.triggerId!), 10_000, 2);
+        if (done === null) throw new Error(`bare floor setup did not finish: ${bare.failures[0] ?? 'no error recorded'}`);
+        if (i >= 3) floorMs.push(done - s.start); // the first three warm up connections and JIT
+      }
+    } finally {
+      await bare.stop();
+    }
+
+    // --- one at a time ----------------------------------------------------------------------
+    const readyMs: number[] = [];
+    const ackMs: number[] = [];
+    for (let i = 0; i < sizes.oneAtATime + 2; i++) {
+      const s = await load.call<Sample>('one', { recipe: bot.slash('sev1 War room one at a time {n}', 'one') });
+      if (!s.ok || !s.incidentId) throw new Error(`declaration failed: ${s.error}`);
+      const readyAt = await pollUntil(
+        async () => {
+          const [row] = await bot.sql<Array<{ ready_at: Date | null; failed_at: Date | null }>>`select ready_at, failed_at from incidents where id = ${s.incidentId!}`;
+          if (row?.failed_at) throw new Error(`INC-${s.incidentId}'s war room failed: ${bot.log.errors.at(-1) ?? ''}`);
+          return row?.ready_at ? row.ready_at.getTime() : undefined;
+        },
+        15_000,
+        5,
+      );
+      if (readyAt === null) throw new Error(`INC-${s.incidentId}'s war room not ready after 15 s`);
+      if (i >= 2) {
+        readyMs.push(readyAt - s.start);
+        ackMs.push(s.ms);
+      }
+      await bot.waitQuiet(20_000);
+    }
+    const one = summarize(readyMs);
+    const oneFloor = summarize(floorMs);
+    const oneValue = latency(one);
+    const oneFloorValue = latency(oneFloor);
+    figures.push({
+      id: 'warroom.ready_unthrottled',
+      label: 'declaration → war room ready, one at a time',
+      value: oneValue,
+      floor: { label: 'bare Bolt + same Slack calls', value: oneFloorValue },
+      ratio: ratioOf(oneValue, oneFloorValue),
+      goal: { text: 'p99 ≤ 250 ms', met: one.p99 <= 250 },
+      details: { declarations: readyMs.length, ackP50Ms: round(summarize(ackMs).p50, 2) },
+      note: 'ready_at (set by the bot) − send time of the signed command; includes the ack, the outbox dispatch to BullMQ, the worker pick-up and the setup job’s Postgres writes between Slack calls.',
+    });
+
+    // --- the storm -------------------------------------------------------------------------------
+    await bot.waitQuiet(30_000);
+    const bound = (sizes.storm / sizes.limit) * sizes.windowMs;
+    await fakes.call('rateLimit', { method: 'conversations.create', limit: sizes.limit, windowMs: sizes.windowMs });
+    const sampler = new RssSampler().start(50);
+    const since = Date.now();
+    let storm: LoadResult;
+    let waited: { ready: Map<number, number>; failed: number[] } = { ready: new Map(), failed: [] };
+    let ids: number[] = [];
+    try {
+      storm = await load.call<LoadResult>('openLoop', { recipe: bot.slash('sev1 Storm {n}', 'storm'), count: sizes.storm, intervalMs: sizes.stormMs / sizes.storm });
+      ids = storm.samples.filter((s) => s.incidentId).map((s) => s.incidentId!);
+      // Generous deadline: a bot far off the bound is still measured, a lost one is reported.
+      await pollUntil(
+        async () => {
+          waited = await bot.readiness(ids);
+          return waited.ready.size + waited.failed.length >= ids.length;
+        },
+        bound * 3 + 30_000,
+        100,
+      );
+    } finally {
+      sampler.stop();
+      await fakes.call('rateLimit', { method: 'conversations.create', limit: 1e9, windowMs: 1 });
+    }
+    const creates = await fakes.call<{ total: number; ok: number; rateLimited: number }>('slackCalls', { method: 'conversations.create', since });
+    const firstSent = Math.min(...storm.samples.map((s) => s.start));
+    const readyTimes = [...waited.ready.values()];
+    const lastReady = readyTimes.length ? Math.max(...readyTimes) - firstSent : NaN;
+    const perIncident = storm.samples.filter((s) => s.incidentId && waited.ready.has(s.incidentId)).map((s) => waited.ready.get(s.incidentId!)! - s.start);
+    const lost = sizes.storm - waited.ready.size;
+    const stormValue = scalar(lastReady / 1000, 's');
+    const stormFloor = scalar(bound / 1000, 's');
+    const stormRatio = ratioOf(stormValue, stormFloor);
+    const ackStorm = summarize(storm.samples.map((s) => s.ms));
+    figures.push({
+      id: 'warroom.storm',
+      label: `storm: ${sizes.storm} in ${sizes.stormMs / 1000} s, create ${sizes.limit}/${sizes.windowMs / 1000} s → last ready`,
+      value: stormValue,
+      floor: { label: `rate-limit bound ${sizes.storm}/${sizes.limit} × ${sizes.windowMs / 1000} s`, value: stormFloor },
+      ratio: stormRatio,
+      goal: { text: `all ${sizes.storm} ready, ≤ 1.05× bound`, met: lost === 0 && stormRatio !== null && stormRatio <= 1.05 },
+      details: {
+        declared: ids.length,
+        ackErrors: storm.errors,
+        ready: waited.ready.size,
+        failed: waited.failed.length,
+        lost,
+        conversationsCreate: creates,
+        declareToReadyMs: latency(summarize(perIncident)),
+        ackDuringStormMs: latency(ackStorm),
+        earliestPossibleS: round(((Math.ceil(sizes.storm / sizes.limit) - 1) * sizes.windowMs) / 1000, 2),
+      },
+      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows).`,
+    });
+    const peak = sampler.peak;
+    figures.push(...memoryFigures({ baseline: baselineRss, idle: idle.rss, idleHeap: idle.heapUsed, peak: peak.rss, peakHeap: peak.heapUsed, stormSize: sizes.storm }));
+    await bot.waitQuiet(30_000);
+    await sleep(10);
+    return figures;
+  } finally {
+    await bot.stop();
+  }
+}

@@ -1,0 +1,67 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../app/deps.js';
+import { slackErrorCode } from './slack-errors.js';
+
+/** Slack errors that mean the token no longer works: nothing will succeed until a human acts. */
+export const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+/**
+ * Whether the bot's token works. A revoked token is not a reason to crash (a crash loop helps
+ * nobody): the process stays up, `/readyz` says 503 with the reason, the log says it loudly, and
+ * `auth.test` is retried until the token works again.
+ */
+export class SlackHealth {
+  private error: string | null = 'not checked yet';
+  botUserId = '';
+  botId = '';
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly log: Logger,
+  ) {}
+
+  get problem(): string | null {
+    return this.error;
+  }
+
+  /** Called by the Slack adapter on every auth-type error it sees. */
+  failed(code: string): void {
+    if (this.error !== code) this.log.error({ slack_error: code }, 'Slack rejects the bot token: the bot cannot post until SLACK_BOT_TOKEN is fixed');
+    this.error = code;
+    this.scheduleRecheck();
+  }
+
+  async check(): Promise<boolean> {
+    try {
+      const auth = (await this.client.auth.test()) as { user_id: string; bot_id: string; team_id: string };
+      this.botUserId = auth.user_id;
+      this.botId = auth.bot_id;
+      if (this.error) this.log.info({ team: auth.team_id, bot: auth.user_id }, 'connected to Slack');
+      this.error = null;
+      return true;
+    } catch (err) {
+      const code = slackErrorCode(err) ?? (err as Error).message;
+      if (AUTH_ERRORS.has(code)) this.failed(code);
+      else {
+        this.error = `auth.test failed: ${code}`;
+        this.log.warn({ err: code }, 'could not reach Slack; retrying');
+        this.scheduleRecheck();
+      }
+      return false;
+    }
+  }
+
+  private scheduleRecheck(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.check();
+    }, 15_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

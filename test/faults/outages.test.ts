@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ proxyDatabase: true });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const ready = async () => {
+  const r = await fetch(`${h.bot.url}/readyz`);
+  return { status: r.status, body: (await r.json()) as { checks: Record<string, string> } };
+};
+
+describe('Postgres unavailable', () => {
+  it('commands answer within 3 s with "can\'t record this right now", /readyz goes 503, and it recovers by itself', async () => {
+    // Something accepted before the outage…
+    const before = incidentIdFrom(await h.command('/incident', 'sev3 Accepted before the outage'));
+    h.pgProxy!.cut();
+    const started = performance.now();
+    const r = await h.command('/incident', 'sev2 During the outage', { user: USERS.bob });
+    const ms = performance.now() - started;
+    expect(r.status).toBe(200);
+    expect(ms).toBeLessThan(3000);
+    expect(r.body.response_type).toBe('ephemeral');
+    expect(r.body.text).toMatch(/I can't record this right now|couldn't confirm this within Slack's 3 seconds/);
+    const dw = await h.command('/deploy-window', 'standard');
+    expect(dw.body.text).toMatch(/can't record this right now|couldn't confirm/);
+    const down = await ready();
+    expect(down.status).toBe(503);
+    expect(down.body.checks['postgres']).not.toBe('ok');
+    expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
+
+    h.pgProxy!.restore();
+    await h.slack.waitFor(async () => (await ready()).status === 200, 10_000, 'ready again');
+    const after = await h.command('/incident', 'sev2 After the outage', { user: USERS.bob });
+    expect(after.body.text).toMatch(/Declaring INC-\d+/);
+    // …and nothing accepted before it is lost: its war room is complete.
+    const room = await h.warRoomReady(before, 15_000);
+    expect(room.channel_id).toBeTruthy();
+    const [{ n }] = await h.sql`select count(*)::int as n from incidents where title = 'During the outage'` as unknown as [{ n: number }];
+    expect(n).toBe(0);
+  }, 40_000);
+});
+
+describe('Slack trouble', () => {
+  it('a revoked token: a loud log, /readyz 503 naming it, no crash; it recovers when the token works again', async () => {
+    h.slack.revokeToken();
+    const id = incidentIdFrom(await h.command('/incident', 'sev4 Token revoked meanwhile'));
+    await h.slack.waitFor(async () => (await ready()).body.checks['slack'] === 'invalid_auth', 8000, 'readyz names invalid_auth');
+    expect((await ready()).status).toBe(503);
+    expect(h.logs.join('')).toContain('Slack rejects the bot token');
+    expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
+    void id;
+  });
+
+  it('slow Slack (2 s per call): acks stay fast, the war room is built anyway', async () => {
+    h.slack.reset();
+    const { seedWorkspace } = await import('../support/harness.js');
+    seedWorkspace(h.slack);
+    await h.restartBot();
+    h.slack.setLatency(2000);
+    try {
+      const started = performance.now();
+      const ack = await h.command('/incident', 'sev4 Slack is slow');
+      expect(performance.now() - started).toBeLessThan(1000);
+      const room = await h.warRoomReady(incidentIdFrom(ack), 30_000);
+      expect(h.slack.channel(room.channel_id)!.pins.size).toBe(1);
+    } finally {
+      h.slack.setLatency(0);
+    }
+  }, 45_000);
+
+  it('429 with Retry-After on every write method: everything lands, once', async () => {
+    for (const m of ['conversations.create', 'conversations.setTopic', 'conversations.invite', 'chat.postMessage', 'pins.add', 'chat.update']) h.slack.failNext(m, { status: 429, retryAfter: 1 });
+    const id = incidentIdFrom(await h.command('/incident', 'sev4 Rate limited everywhere'));
+    const room = await h.warRoomReady(id, 20_000);
+    const ch = h.slack.channel(room.channel_id)!;
+    expect(ch.messages.filter((m) => m.blocks?.[0]?.type === 'header')).toHaveLength(1);
+    expect(h.slack.channels().filter((c) => c.name.startsWith(`inc-${id}-`))).toHaveLength(1);
+    expect(h.slack.channel('incidents')!.messages.filter((m) => m.text.includes(`INC-${id}:`))).toHaveLength(1);
+  }, 30_000);
+});
