@@ -50,6 +50,8 @@ export interface WarroomOptions {
   clock?: Clock;
   /** Queue tuning; tests shorten the backoff so retries happen within a test. */
   queue?: { attempts?: number; backoffMs?: number; reconcileEveryMs?: number; concurrency?: number };
+  /** Overrides WARROOM_STALE_CLAIM_AFTER (tests). */
+  staleClaimMs?: number;
   /** Run queue workers in this process (default true); false makes a web-only replica. */
   workers?: boolean;
   /** PagerDuty routing keys by policy service name (from the environment). */
@@ -117,7 +119,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
         if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
       }
     : null;
-  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, ...(opts.queue?.backoffMs ? { backoffMs: opts.queue.backoffMs } : {}) });
+  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
   const onTimers = (specs: TimerSpec[]) => timers.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
   const incidents: IncidentDeps = {
     store: new PostgresIncidentStore(db, clock, onCommitted, onTimers),
@@ -131,6 +133,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     sms,
     metrics,
     heartbeat,
+    staleClaimMs: opts.staleClaimMs ?? env.WARROOM_STALE_CLAIM_AFTER,
   };
   const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log };
   const compliance: ComplianceDeps = {
@@ -152,6 +155,9 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     run: (item, attempt) => runWork(work, item, attempt),
     onFailed: (item, error) => onWorkFailed(work, item, error),
     log,
+    backoffMs: env.WARROOM_RETRY_BACKOFF,
+    reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
+    stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
     ...opts.queue,
   });
 
@@ -216,7 +222,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     void tick();
     // The planner also runs daily just after local midnight (BullMQ job scheduler, DST-aware).
     await timers.scheduleDaily('compliance-planner', '5 0 * * *', policy.timezone, { kind: 'cmp-plan' });
-    reconcileTimer = setInterval(tick, opts.queue?.reconcileEveryMs ?? 30_000);
+    reconcileTimer = setInterval(tick, opts.queue?.reconcileEveryMs ?? env.WARROOM_RECONCILE_EVERY);
     reconcileTimer.unref();
   }
   const started = (await app.start(env.PORT)) as Server | undefined;

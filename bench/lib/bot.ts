@@ -90,7 +90,7 @@ export class BenchBot {
       env,
       policy,
       log,
-      apiTokens: [{ name: 'ci', value: GATE_TOKEN }],
+      apiTokens: [{ name: 'ci', value: GATE_TOKEN, scopes: ['deploy-gate', 'compliance'] }],
       routingKeys: Object.fromEntries(Object.keys(policy.pagerduty.services).map((s) => [s, routingKeyFor(s)])),
       pagerCa: ctx.fakes.pagerdutyCaPem,
       twilio: { ...TWILIO, apiUrl: ctx.fakes.twilioApiUrl },

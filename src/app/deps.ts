@@ -23,4 +23,6 @@ export interface IncidentDeps {
   metrics: Metrics;
   /** Pinged after each reconciliation, so an outside monitor notices when escalations stop being checked. */
   heartbeat: (() => Promise<void>) | null;
+  /** A claimed step not confirmed sent after this long is run again. */
+  staleClaimMs: number;
 }

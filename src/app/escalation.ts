@@ -10,8 +10,6 @@ import { PermanentError, type IncidentTx, type StepRow } from './ports.js';
 
 /** Timers are normally < 0.2 s late; beyond a second something held them (a restart, lost Redis). */
 const LATE_NOTICE_MS = 1000;
-/** A claim older than this, not confirmed sent, is retried (the process died mid-step). */
-export const STALE_CLAIM_MS = 60_000;
 
 /**
  * Plans the current severity's ladder from `start` (declaration or severity change) in the
@@ -440,7 +438,7 @@ export async function pagerFollowUp(deps: IncidentDeps, incidentId: number, acti
  */
 export async function reconcileTimers(deps: IncidentDeps): Promise<number> {
   const now = deps.clock.now();
-  const steps = await deps.store.stepsToWake(new Date(now.getTime() - STALE_CLAIM_MS));
+  const steps = await deps.store.stepsToWake(new Date(now.getTime() - deps.staleClaimMs));
   const nudges = await deps.store.nudgesToWake();
   const reminders = await deps.store.checklistsToWake();
   await deps.timers.wake([

@@ -134,7 +134,18 @@ export class FakeTwilio {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.answer(req, Buffer.concat(chunks).toString('utf8'), res));
+    req.on('end', () => {
+      const go = () => this.answer(req, Buffer.concat(chunks).toString('utf8'), res);
+      if (this.latencyMs > 0) setTimeout(go, this.latencyMs);
+      else go();
+    });
+  }
+
+  private latencyMs = 0;
+
+  /** Delays every answer (a slow carrier), so a test can kill a process mid-step. */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
   }
 
   private answer(req: IncomingMessage, raw: string, res: ServerResponse): void {

@@ -129,6 +129,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Put a TCP proxy between the bot and Postgres (`h.pgProxy`), to simulate an outage. */
   proxyDatabase?: boolean;
+  /** Options for the in-process bot (e.g. `workers: false` when child processes do the work). */
+  bot?: Partial<WarroomOptions>;
   queue?: WarroomOptions['queue'];
   seed?: boolean;
 }
@@ -195,7 +197,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       queue: opts.queue ?? SHORT_QUEUE,
       ...extra,
     });
-  let bot = await build();
+  let bot = await build(opts.bot);
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   let n = 0;
   const replicas: Warroom[] = [];

@@ -36,6 +36,8 @@ export interface TimerQueueOptions {
   concurrency?: number;
   attempts?: number;
   backoffMs?: number;
+  /** How soon a job whose worker died is handed to another worker (BullMQ stalled check). */
+  stalledMs?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ export class TimerQueue implements Timers {
       connection: this.redis(),
       prefix: this.opts.prefix,
       concurrency: this.opts.concurrency ?? 16,
+      ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'timer worker error'));
   }

@@ -20,6 +20,8 @@ export interface WorkQueueOptions {
   attempts?: number;
   backoffMs?: number;
   reconcileEveryMs?: number;
+  /** How soon a job whose worker died (kill -9) is handed to another worker (BullMQ stalled check). */
+  stalledMs?: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export class WorkQueue {
       connection: this.redis(),
       prefix: this.opts.prefix,
       concurrency: this.opts.concurrency ?? 8,
+      ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'work queue worker error'));
     const every = this.opts.reconcileEveryMs ?? 30_000;

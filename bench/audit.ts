@@ -1,0 +1,224 @@
+/**
+ * Benchmark 4, the audit trail.
+ *
+ * Appends: 8 writers, each appending one event per transaction with `appendAudit` (the chain-head
+ * advisory lock, the head read, the SHA-256, the insert), for a fixed time. Floor: the same
+ * inserts, same drizzle calls, same transactions, into a copy of the table (same columns and
+ * indexes, no triggers) without the chain: no lock, no head read, no hash. A one-writer chained
+ * run shows how much the lock serializes.
+ *
+ * Verify: a chain of N rows is computed in JS with the domain's own `chain()` and loaded with
+ * COPY (then VACUUM ANALYZE, as an old table would be), and `verifyAuditChain` walks it. Floor:
+ * Node's SHA-256 over the same canonical bytes. Two more passes split the time: reading the rows
+ * through the same cursor without checking them, and encoding + hashing them without Postgres.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { bigint, char, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { appendAudit, verifyAuditChain } from '../src/adapters/postgres/audit-log.js';
+import { connect, type Db } from '../src/adapters/postgres/database.js';
+import { chain, encodeAuditRecord, GENESIS_HASH, hashAuditRecord, type AuditRecord } from '../src/domain/audit-chain.js';
+import type { RunContext } from './lib/bot.js';
+import { ratioOf, scalar, type Figure } from './lib/report.js';
+import { createDatabase, dropDatabase } from './lib/services.js';
+import { msSince, round } from './lib/stats.js';
+
+export interface AuditSizes {
+  writers: number;
+  appendMs: number;
+  verifyRows: number;
+}
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+/** The floor's table: audit_events' columns (CREATE TABLE … LIKE copies them and the indexes). */
+const auditPlain = pgTable('audit_plain', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  occurredAt: ts('occurred_at').notNull(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  incidentId: integer('incident_id'),
+  subject: text('subject').notNull(),
+  data: jsonb('data'),
+  prevHash: char('prev_hash', { length: 64 }).notNull(),
+  hash: char('hash', { length: 64 }).notNull(),
+});
+
+const ACTIONS = ['incident.declared', 'role.assigned', 'incident.status', 'escalation.step_fired', 'deploy.gate_queried', 'warroom.ready', 'incident.acknowledged'];
+const SERVICES = ['order-routing', 'market-data', 'clearing', 'payments', null];
+const ACTORS = ['UALICE01', 'UBOB0002', 'UCAROL03', 'warroom', 'token:ci'];
+
+/** A realistic event, the same for the same `i` (the verify floor re-creates the bytes). */
+function sampleRecord(i: number, base: number): AuditRecord {
+  const action = ACTIONS[i % ACTIONS.length]!;
+  const incidentId = i % 11 === 0 ? null : 1 + (i % 997);
+  const data: Record<string, unknown> =
+    action === 'escalation.step_fired'
+      ? { step: i % 3, generation: 1, due_at: new Date(base + i * 250).toISOString(), lateness_ms: i % 97, status: 'sent', results: [{ action: 'page trading-oncall', sent: 1, failed: 0, details: [] }] }
+      : action === 'deploy.gate_queried'
+        ? { at: new Date(base + i * 250).toISOString(), allowed: i % 2 === 0, approval: 'auto', reason: 'off-hours: standard deploys are automatic' }
+        : { title: `Order routing latency spike ${i}`, severity: `sev${1 + (i % 4)}`, customer_impact: i % 3 ? null : 'Some clients see rejected orders', service: SERVICES[i % SERVICES.length], private: false };
+  return { seq: i + 1, occurredAt: new Date(base + i * 250), actor: ACTORS[i % ACTORS.length]!, action, incidentId, subject: incidentId ? `INC-${incidentId}` : 'standard:payments', data };
+}
+
+/** Runs `writers` loops of one-row transactions for `ms`; returns transactions per second. */
+async function rate(writers: number, ms: number, once: (i: number) => Promise<unknown>): Promise<{ perSecond: number; count: number }> {
+  let count = 0;
+  let i = 0;
+  const start = process.hrtime.bigint();
+  const deadline = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (Date.now() < deadline) {
+        await once(i++);
+        count += 1;
+      }
+    }),
+  );
+  return { perSecond: (count / msSince(start)) * 1000, count };
+}
+
+async function appendBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> {
+  const name = `warroom_bench_${ctx.id}_audit`;
+  const url = await createDatabase(name, ctx.template);
+  const drop = ctx.cleanup.add(`drop database ${name}`, () => dropDatabase(name));
+  const { sql, db } = connect(url, { max: sizes.writers + 2 });
+  const end = ctx.cleanup.add('close audit pool', () => sql.end({ timeout: 5 }));
+  try {
+    await sql`create table audit_plain (like audit_events including defaults including indexes)`;
+    const settings = await sql<Array<{ name: string; setting: string }>>`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'commit_delay')`;
+    const base = Date.now();
+    const chained = (i: number) => db.transaction((tx) => appendAudit(tx, entryOf(sampleRecord(i, base)), new Date()));
+    let plainSeq = 0;
+    const plain = (i: number) =>
+      db.transaction(async (tx) => {
+        const r = sampleRecord(i, base);
+        await tx.insert(auditPlain).values({ ...r, seq: ++plainSeq, occurredAt: new Date(), prevHash: GENESIS_HASH, hash: GENESIS_HASH });
+      });
+    // Warm-up: connections and prepared statements for both.
+    await rate(sizes.writers, 300, chained);
+    await rate(sizes.writers, 300, plain);
+    const withChain = await rate(sizes.writers, sizes.appendMs, chained);
+    const without = await rate(sizes.writers, sizes.appendMs, plain);
+    const oneWriter = await rate(1, Math.max(500, sizes.appendMs / 2), chained);
+    const value = scalar(withChain.perSecond, 'appends/s');
+    const floor = scalar(without.perSecond, 'inserts/s');
+    const r = ratioOf(value, floor);
+    return {
+      id: 'audit.append',
+      label: `audit append with chain, ${sizes.writers} writers`,
+      value,
+      floor: { label: 'same inserts, no chain', value: floor },
+      ratio: r,
+      goal: { text: '≥ 50% of unchained rate', met: r !== null && r >= 0.5 },
+      details: { chainedAppends: withChain.count, plainInserts: without.count, chainedOneWriterPerSecond: round(oneWriter.perSecond, 0), postgres: Object.fromEntries(settings.map((s) => [s.name, s.setting])) },
+      note: `one writer alone: ${round(oneWriter.perSecond, 0)}/s — with the chain-head lock held until commit, appends are serial whatever the writer count, so each pays lock + head read + insert + commit (WAL flush) in turn, while unchained inserts share commits (group commit).`,
+    };
+  } finally {
+    await end();
+    await drop();
+  }
+}
+
+type Entry = Parameters<typeof appendAudit>[1];
+const entryOf = (r: AuditRecord): Entry => ({ actor: r.actor, action: r.action, incidentId: r.incidentId, subject: r.subject, data: r.data as Record<string, unknown> });
+
+/** COPY text-format escaping. */
+const copyField = (v: string | null): string => (v === null ? '\\N' : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
+
+async function verifyBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> {
+  const n = sizes.verifyRows;
+  const name = `warroom_bench_${ctx.id}_verify`;
+  const url = await createDatabase(name, ctx.template);
+  const drop = ctx.cleanup.add(`drop database ${name}`, () => dropDatabase(name));
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const end = ctx.cleanup.add('close verify connection', () => sql.end({ timeout: 5 }));
+  try {
+    // --- load: the chain computed with the domain's own code, streamed in with COPY ------------
+    const base = Date.parse('2026-01-05T14:30:00Z');
+    const loadStart = process.hrtime.bigint();
+    async function* lines(): AsyncGenerator<string> {
+      let prev = GENESIS_HASH;
+      let batch: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = chain(sampleRecord(i, base), prev);
+        prev = r.hash;
+        batch.push(
+          [String(r.seq), r.occurredAt.toISOString(), r.actor, r.action, r.incidentId === null ? null : String(r.incidentId), r.subject, JSON.stringify(r.data), r.prevHash, r.hash].map(copyField).join('\t'),
+        );
+        if (batch.length === 2000) {
+          yield `${batch.join('\n')}\n`;
+          batch = [];
+        }
+      }
+      if (batch.length) yield `${batch.join('\n')}\n`;
+    }
+    const writable = await sql`copy audit_events (seq, occurred_at, actor, action, incident_id, subject, data, prev_hash, hash) from stdin`.writable();
+    await pipeline(Readable.from(lines()), writable);
+    await sql`vacuum analyze audit_events`;
+    const loadS = msSince(loadStart) / 1000;
+
+    // --- the figure: verifyAuditChain over all of it ---------------------------------------------
+    const t0 = process.hrtime.bigint();
+    const result = await verifyAuditChain(sql);
+    const verifyMs = msSince(t0);
+    if (!result.ok || result.rows !== n) throw new Error(`verify did not pass over the loaded chain: ${JSON.stringify(result)}`);
+    const perSecond = (n / verifyMs) * 1000;
+
+    // --- breakdown: reading alone (same query, same cursor page size), hashing alone -------------
+    const t1 = process.hrtime.bigint();
+    let read = 0;
+    for await (const rows of sql`select seq, occurred_at, actor, action, incident_id, subject, data, prev_hash, hash from audit_events order by seq`.cursor(5000)) read += rows.length;
+    const readPerSecond = (read / msSince(t1)) * 1000;
+
+    let encodeHashMs = 0;
+    let shaMs = 0;
+    let bytes = 0;
+    let prev = GENESIS_HASH;
+    for (let start = 0; start < n; start += 10_000) {
+      const records = Array.from({ length: Math.min(10_000, n - start) }, (_, k) => sampleRecord(start + k, base));
+      const chunkPrev = prev;
+      // What the verifier does per row, without Postgres: canonical encoding + SHA-256.
+      const a = process.hrtime.bigint();
+      const hashes: string[] = [];
+      for (const r of records) {
+        prev = hashAuditRecord(r, prev);
+        hashes.push(prev);
+      }
+      encodeHashMs += msSince(a);
+      // The floor: SHA-256 alone over the very same bytes (encoded beforehand, untimed).
+      const encoded = records.map((r, k) => Buffer.from(encodeAuditRecord(r, k === 0 ? chunkPrev : hashes[k - 1]!), 'utf8'));
+      const b = process.hrtime.bigint();
+      for (const buf of encoded) createHash('sha256').update(buf).digest('hex');
+      shaMs += msSince(b);
+      bytes += encoded.reduce((s, x) => s + x.length, 0);
+    }
+    const value = scalar(perSecond, 'rows/s');
+    const floor = scalar((n / shaMs) * 1000, 'rows/s');
+    return {
+      id: 'audit.verify',
+      label: `audit:verify over ${n.toLocaleString('en-US')} rows`,
+      value,
+      floor: { label: 'Node SHA-256, same bytes', value: floor },
+      ratio: ratioOf(value, floor),
+      goal: { text: '≥ 200,000 rows/s', met: perSecond >= 200_000 },
+      details: {
+        verifySeconds: round(verifyMs / 1000, 2),
+        readOnlyRowsPerSecond: round(readPerSecond, 0),
+        encodeAndHashRowsPerSecond: round((n / encodeHashMs) * 1000, 0),
+        sha256RowsPerSecond: round((n / shaMs) * 1000, 0),
+        meanRowBytes: round(bytes / n, 0),
+        loadSeconds: round(loadS, 1),
+      },
+      note: `split: reading the rows through the cursor alone ${Math.round(readPerSecond).toLocaleString('en-US')} rows/s; canonical encoding + SHA-256 in JS alone ${Math.round((n / encodeHashMs) * 1000).toLocaleString('en-US')} rows/s; SHA-256 alone ${Math.round((n / shaMs) * 1000).toLocaleString('en-US')} rows/s (${round(bytes / n, 0)} B/row).`,
+    };
+  } finally {
+    await end();
+    await drop();
+  }
+}
+
+export async function auditBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure[]> {
+  return [await appendBench(ctx, sizes), await verifyBench(ctx, sizes)];
+}

@@ -1,0 +1,248 @@
+/**
+ * `npm run bench` (`tsx bench/run.ts [--quick] [--only=warroom,ack,gate,timers,audit]`):
+ * measures what responders feel against the best the same stack can do on the same machine in
+ * the same run (issue 7), prints a table and writes bench/results/latest.json.
+ *
+ * Every figure has a floor measured in this run, so the ratios hold on a noisy 2-core box even
+ * when the absolute numbers move. Goals are reported, never asserted: the exit code is 0 when
+ * every benchmark ran, 1 when one could not (its row then says why), whatever the goals say.
+ * Everything the run creates (databases, Redis keys, servers, child processes, a Redis setting)
+ * is undone at the end, on failure, on Ctrl-C and on the watchdog's timeout.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ackBench, type AckSizes } from './ack.js';
+import { auditBench, type AuditSizes } from './audit.js';
+import { deployGateBench, type GateSizes } from './deploy-gate.js';
+import { timersBench, type TimerSizes } from './timers.js';
+import { warRoomBench, type WarRoomSizes } from './war-room.js';
+import { BenchBot, type RunContext } from './lib/bot.js';
+import { startChild, type Child } from './lib/child.js';
+import { Cleanup } from './lib/cleanup.js';
+import type { FakesInfo } from './lib/fakes-process.js';
+import { failedFigure, machine, renderNotes, renderTable, writeReport, type Figure, type Report } from './lib/report.js';
+import { createMigratedDatabase, dropDatabase, postgresVersion, redisServerInfo, runId } from './lib/services.js';
+import { msSince, round } from './lib/stats.js';
+
+interface Sizes {
+  ack: AckSizes;
+  gate: GateSizes;
+  warRoom: WarRoomSizes;
+  timers: TimerSizes;
+  audit: AuditSizes;
+  watchdogMs: number;
+}
+
+/** Quick (CI, < 1 min) keeps every row and every floor, with smaller counts and shorter windows. */
+const SIZES: Record<'quick' | 'full', Sizes> = {
+  quick: {
+    ack: { warmup: 10, sequential: 40, concurrent: 96, concurrency: 32, rounds: 1 },
+    gate: { concurrency: 32, durationMs: 1000, warmupMs: 300 },
+    warRoom: { oneAtATime: 12, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000 },
+    timers: { pending: 1000, firing: 200, windowMs: 1500, e2eIncidents: 10, e2eSteps: 3, allExperiments: false },
+    audit: { writers: 8, appendMs: 1000, verifyRows: 100_000 },
+    watchdogMs: 180_000,
+  },
+  full: {
+    ack: { warmup: 40, sequential: 300, concurrent: 960, concurrency: 32, rounds: 2 },
+    gate: { concurrency: 32, durationMs: 8000, warmupMs: 1000 },
+    warRoom: { oneAtATime: 60, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000 },
+    timers: { pending: 10_000, firing: 1000, windowMs: 10_000, e2eIncidents: 100, e2eSteps: 10, allExperiments: true },
+    audit: { writers: 8, appendMs: 5000, verifyRows: 1_000_000 },
+    watchdogMs: 1_200_000,
+  },
+};
+
+const BENCHMARKS = ['warroom', 'ack', 'gate', 'timers', 'audit'] as const;
+type BenchName = (typeof BENCHMARKS)[number];
+
+function parseArgs(argv: string[]): { quick: boolean; only: Set<BenchName> } {
+  const quick = argv.includes('--quick');
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = new Set<BenchName>(onlyArg ? (onlyArg.slice(7).split(',') as BenchName[]) : BENCHMARKS);
+  for (const name of only) if (!BENCHMARKS.includes(name)) throw new Error(`--only: unknown benchmark "${name}" (one of ${BENCHMARKS.join(', ')})`);
+  const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
+  if (unknown.length) throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: bench/run.ts [--quick] [--only=${BENCHMARKS.join(',')}])`);
+  return { quick, only };
+}
+
+function versions(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const v = (pkg: string) => {
+    try {
+      return String(require(`${pkg}/package.json`).version);
+    } catch {
+      return '?';
+    }
+  };
+  return { bullmq: v('bullmq'), bolt: v('@slack/bolt'), ioredis: v('ioredis'), postgresJs: v('postgres') };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const mode = args.quick ? 'quick' : 'full';
+  const sizes = SIZES[mode];
+  const started = process.hrtime.bigint();
+  // The floor for RSS: this process with every module loaded (static imports above) and nothing started.
+  const baselineRss = process.memoryUsage().rss;
+  const progress = (what: string) => process.stderr.write(`[${round(msSince(started) / 1000, 1).toFixed(1).padStart(5)} s] ${what}\n`);
+
+  const cleanup = new Cleanup();
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: cleaning up…\n`);
+    void cleanup.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`\nwatchdog: the ${mode} run passed ${sizes.watchdogMs / 1000} s; cleaning up and giving up\n`);
+    void cleanup.run().finally(() => process.exit(1));
+  }, sizes.watchdogMs);
+  watchdog.unref();
+
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  let failures = 0;
+  const services: Record<string, unknown> = { ...versions() };
+  try {
+    const id = runId();
+    progress(`${mode} run ${id}: starting the fake services, the load generator and the template database`);
+    const template = `warroom_bench_${id}_tpl`;
+    const [fakes, load] = await Promise.all([
+      startChild(new URL('./lib/fakes-process.ts', import.meta.url), 'fakes'),
+      startChild(new URL('./lib/load-process.ts', import.meta.url), 'load generator'),
+      createMigratedDatabase(template).finally(() => cleanup.add(`drop database ${template}`, () => dropDatabase(template))),
+    ]).then(([f, l]) => [f, l] as [Child, Child]);
+    cleanup.add('stop fakes', () => fakes.stop());
+    cleanup.add('stop load generator', () => load.stop());
+    const info = await fakes.call<FakesInfo>('start');
+    const redis = await redisServerInfo();
+    Object.assign(services, { postgres: await postgresVersion(), redis: redis.version, redisHz: redis.hz, redisDynamicHz: redis.dynamicHz });
+    const ctx: RunContext = { id, quick: args.quick, template, fakes: info, cleanup, note: (t) => notes.push(t) };
+    const children = { load, fakes };
+
+    /** Runs one benchmark; a failure becomes rows that say why, and the run goes on. */
+    const step = async (name: string, rows: Array<[string, string, string?]>, fn: () => Promise<Figure[]>) => {
+      progress(`${name}…`);
+      try {
+        figures.push(...(await fn()));
+      } catch (err) {
+        failures += 1;
+        process.stderr.write(`${name} failed: ${(err as Error).stack ?? err}\n`);
+        figures.push(...rows.map(([fid, label, goal]) => failedFigure(fid, label, err, goal)));
+      }
+    };
+
+    // Order: memory is read first, on a fresh process; the audit load (1M rows in JS) comes last.
+    if (args.only.has('warroom')) {
+      await step(
+        'declaration → war room ready, storm and memory',
+        [
+          ['warroom.ready_unthrottled', 'declaration → war room ready, one at a time', 'p99 ≤ 250 ms'],
+          ['warroom.storm', 'storm → last war room ready', 'all ready, ≤ 1.05× bound'],
+          ['memory.idle', 'RSS, bot idle', '≤ 150 MB'],
+          ['memory.storm_peak', 'RSS, peak of the storm', '≤ 300 MB'],
+        ],
+        () => warRoomBench(ctx, children, sizes.warRoom, baselineRss),
+      );
+    }
+    if (args.only.has('ack') || args.only.has('gate')) {
+      let bot: BenchBot | null = null;
+      try {
+        await step('starting a bot for the ack and deploy-gate benchmarks', [], async () => {
+          bot = await BenchBot.start(ctx, { name: 'api' });
+          await bot.waitQuiet(30_000);
+          return [];
+        });
+        const api = bot as BenchBot | null;
+        if (args.only.has('ack')) {
+          await step(
+            'ack latency',
+            [
+              ['ack.sequential', 'ack /incident sev1, sequential'],
+              ['ack.concurrent', 'ack /incident sev1, 32 concurrent', 'p99 ≤ 50 ms and ≤ 3× floor'],
+            ],
+            async () => (api ? ackBench(ctx, load, api, sizes.ack) : Promise.reject(new Error('the bot did not start'))),
+          );
+        }
+        if (args.only.has('gate')) {
+          await step('deploy gate', [['gate.throughput', 'deploy gate, 32 concurrent clients']], async () =>
+            api ? deployGateBench(load, api, sizes.gate) : Promise.reject(new Error('the bot did not start')),
+          );
+        }
+      } finally {
+        if (bot) await (bot as BenchBot).stop();
+      }
+    }
+    if (args.only.has('timers')) {
+      await step(
+        'timer accuracy',
+        [
+          ['timers.raw_bullmq', 'timer lateness, raw BullMQ'],
+          ['timers.timer_queue', 'timer lateness, TimerQueue path', '≤ 1.2× floor and p99 ≤ 150 ms'],
+          ['timers.escalation_e2e', 'escalation step → fake PagerDuty', '≤ 1.2× floor and p99 ≤ 150 ms'],
+        ],
+        () => timersBench(ctx, children, sizes.timers),
+      );
+    }
+    if (args.only.has('audit')) {
+      await step(
+        'audit trail',
+        [
+          ['audit.append', 'audit append with chain, 8 writers', '≥ 50% of unchained rate'],
+          ['audit.verify', 'audit:verify', '≥ 200,000 rows/s'],
+        ],
+        () => auditBench(ctx, sizes.audit),
+      );
+    }
+  } catch (err) {
+    failures += 1;
+    process.stderr.write(`the run could not start: ${(err as Error).stack ?? err}\n`);
+    notes.push(`the run could not start: ${(err as Error).message}`);
+  } finally {
+    progress('cleaning up');
+    await cleanup.run();
+    clearTimeout(watchdog);
+  }
+
+  const durationS = round(msSince(started) / 1000, 1);
+  const m = machine();
+  const goals = { met: [] as string[], notMet: [] as string[], unknown: [] as string[] };
+  for (const f of figures) {
+    if (!f.goal) continue;
+    (f.goal.met === null ? goals.unknown : f.goal.met ? goals.met : goals.notMet).push(`${f.label}: ${f.goal.text}`);
+  }
+  const report: Report = {
+    schema: 1,
+    date: new Date().toISOString(),
+    mode,
+    durationS,
+    machine: m,
+    services,
+    legend: 'latencies are p50 / p99 / max in ms; ratio = figure ÷ floor (p99 ÷ p99 for latencies, so lower is better there and higher is better for rates); rows marked ~ are experiments on what limits a figure',
+    figures,
+    notes,
+    goals,
+  };
+  const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+  writeReport(out, report);
+  writeReport(fileURLToPath(new URL(`./results/${mode}.json`, import.meta.url)), report);
+
+  console.log(`\nwarroom benchmark (${mode}) · ${report.date.slice(0, 16).replace('T', ' ')} UTC · ${m.cpus}× ${m.cpuModel} · ${m.totalMemGiB} GiB · ${m.os} · Node ${m.node}`);
+  console.log(`Postgres ${services['postgres']} · Redis ${services['redis']} (hz ${services['redisHz']}) · BullMQ ${services['bullmq']} · Bolt ${services['bolt']} · ${durationS} s\n`);
+  console.log(renderTable(figures));
+  console.log(`\n${report.legend}\n`);
+  const n = renderNotes(figures, notes);
+  if (n) console.log(`notes:\n${n}\n`);
+  console.log(`goals: ${goals.met.length} met, ${goals.notMet.length} not met${goals.unknown.length ? `, ${goals.unknown.length} not measured` : ''}`);
+  console.log(`results: ${out}`);
+  return failures ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
