@@ -32,6 +32,8 @@ export interface BenchBotOptions {
   name: string;
   policyYaml?: string;
   queue?: WarroomOptions['queue'];
+  /** false: a web-only replica (acks, no queue workers), as the bot supports for scaling out. */
+  workers?: boolean;
 }
 
 /** Counts what the bot logs (info level, as in production) and keeps its recent errors. */
@@ -95,6 +97,7 @@ export class BenchBot {
       pagerCa: ctx.fakes.pagerdutyCaPem,
       twilio: { ...TWILIO, apiUrl: ctx.fakes.twilioApiUrl },
       ...(opts.queue ? { queue: opts.queue } : {}),
+      ...(opts.workers === false ? { workers: false } : {}),
     });
     const stopBot = ctx.cleanup.add(`stop bot ${opts.name}`, () => warroom.stop());
     // The benchmark's own connection (polling ready_at and quiescence), apart from the bot's pool.

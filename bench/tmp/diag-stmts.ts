@@ -17,7 +17,7 @@ try {
   const bot = await BenchBot.start(ctx, { name: 'diag', queue: {} });
   await bot.waitQuiet();
   const admin = postgres(ADMIN_URL, { max: 1 });
-  await admin.unsafe(`alter database "warroom_bench_${id}_diag" set log_min_duration_statement = 0`);
+  await admin.unsafe(`alter system set log_min_duration_statement = 0`);
   // new connections pick it up; the bot's pool connections are already open -> use SET via reload? use a marker
   await admin.unsafe(`select pg_reload_conf()`);
   console.log('MARK-START', new Date().toISOString());
@@ -26,7 +26,7 @@ try {
     console.log('ack ms', s.ms.toFixed(1), new Date(s.start).toISOString());
     await bot.waitQuiet();
   }
-  await admin.unsafe(`alter database "warroom_bench_${id}_diag" reset log_min_duration_statement`);
+  await admin.unsafe(`alter system reset log_min_duration_statement`); await admin.unsafe(`select pg_reload_conf()`);
   await admin.end();
   await bot.stop();
 } finally { await cleanup.run(); process.exit(0); }

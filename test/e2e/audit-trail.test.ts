@@ -113,6 +113,6 @@ describe('health', () => {
     expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${h.bot.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok', slack: 'ok' } });
   });
 });

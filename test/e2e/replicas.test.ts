@@ -53,7 +53,7 @@ describe('several replicas behave as one bot', () => {
       const [c] = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'role.assigned'`;
       const already = h.slack.responses().slice(responsesBefore).filter((r) => /already (are|is) Technical Lead/.test(r.body?.text ?? '')).length;
       return c!['n'] + already === 40;
-    }, 10_000, 'all 40 clicks applied');
+    }, 30_000, 'all 40 clicks applied');
     const [row] = await h.sql`select roles->'technical_lead'->>'userId' as holder from incidents where id = ${id}`;
     const holder = row!['holder'] as string;
     const header = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
