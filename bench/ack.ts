@@ -9,14 +9,18 @@
  * left to go quiet, so a phase is not charged with the previous one's background work.
  * With `rounds` > 1 the floor and the bot alternate, so drift in the machine's load (other
  * processes on a shared box) falls on both.
+ *
+ * Experiment rows (~) repeat both phases on a web-only replica (`workers: false`: it acks and
+ * records, and nothing runs the work), which separates the ack path's own cost from the CPU the
+ * background work of earlier declarations takes.
  */
 import type { Child } from './lib/child.js';
-import type { BenchBot } from './lib/bot.js';
-import type { RunContext } from './lib/bot.js';
+import { BenchBot, type RunContext } from './lib/bot.js';
 import { startBareBolt } from './lib/bare-bolt.js';
 import type { LoadResult, Recipe } from './lib/load-process.js';
-import { latency, ratioOf, type Figure } from './lib/report.js';
-import { summarize } from './lib/stats.js';
+import { describeLoad, interpretLoad, LockSampler, startMeter, type ProcessLoad } from './lib/meter.js';
+import { latency, ratioOf, type Figure, type LatencyValue } from './lib/report.js';
+import { round, summarize } from './lib/stats.js';
 
 export interface AckSizes {
   warmup: number;
@@ -24,12 +28,16 @@ export interface AckSizes {
   concurrent: number;
   concurrency: number;
   rounds: number;
+  /** Requests per phase on the web-only replica (0: skip the experiment). */
+  webOnly: number;
 }
+
+const goalText = 'p99 ≤ 50 ms and ≤ 3× floor';
 
 export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, sizes: AckSizes): Promise<Figure[]> {
   const bare = await startBareBolt(ctx, { inlineSetup: false });
   try {
-    const run = async (recipe: Recipe, concurrency: number, count: number): Promise<LoadResult> => load.call<LoadResult>('closedLoop', { recipe, concurrency, count });
+    const run = (recipe: Recipe, concurrency: number, count: number): Promise<LoadResult> => load.call<LoadResult>('closedLoop', { recipe, concurrency, count });
     const botRecipe = bot.slash('sev1 Ack latency {n}', 'ack');
     // Warm-up: connections, JIT, the first prepared statements.
     await run(bare.recipe('warm'), 4, sizes.warmup);
@@ -39,6 +47,8 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
     const samples = { floorSeq: [] as number[], botSeq: [] as number[], floorCon: [] as number[], botCon: [] as number[] };
     let botErrors = 0;
     let firstError: string | undefined;
+    let conLoad: ProcessLoad | null = null;
+    let conLocks: ReturnType<LockSampler['stop']> | null = null;
     const per = (n: number) => Math.max(1, Math.round(n / sizes.rounds));
     for (let r = 0; r < sizes.rounds; r++) {
       samples.floorSeq.push(...(await run(bare.recipe('seq'), 1, per(sizes.sequential))).samples.map((s) => s.ms));
@@ -48,7 +58,11 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
       firstError ??= seq.firstError;
       await bot.waitQuiet(120_000);
       samples.floorCon.push(...(await run(bare.recipe('con'), sizes.concurrency, per(sizes.concurrent))).samples.map((s) => s.ms));
+      const meter = startMeter();
+      const locks = new LockSampler(bot.sql).start();
       const con = await run(botRecipe, sizes.concurrency, per(sizes.concurrent));
+      conLoad = meter();
+      conLocks = locks.stop();
       samples.botCon.push(...con.samples.map((s) => s.ms));
       botErrors += con.errors;
       firstError ??= con.firstError;
@@ -62,7 +76,7 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
     const conF = latency(summarize(samples.floorCon));
     const conRatio = ratioOf(conV, conF);
     const errors = botErrors ? ` ${botErrors} acks were errors (first: ${firstError}).` : '';
-    return [
+    const figures: Figure[] = [
       {
         id: 'ack.sequential',
         label: 'ack /incident sev1, sequential',
@@ -70,8 +84,8 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
         floor: { label: 'bare Bolt', value: seqF },
         ratio: ratioOf(seqV, seqF),
         goal: null,
-        details: { p50Ratio: seqF.p50 > 0 ? Math.round((seqV.p50 / seqF.p50) * 100) / 100 : null },
-        note: `client-measured send → ack.${errors}`,
+        details: { p50Ratio: seqF.p50 > 0 ? round(seqV.p50 / seqF.p50, 2) : null },
+        note: `client-measured send → ack; each request arrives while the bot still builds the previous declarations' war rooms.${errors}`,
       },
       {
         id: 'ack.concurrent',
@@ -79,11 +93,47 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
         value: conV,
         floor: { label: 'bare Bolt', value: conF },
         ratio: conRatio,
-        goal: { text: `p99 ≤ 50 ms and ≤ 3× floor`, met: botErrors === 0 && conV.p99 <= 50 && conRatio !== null && conRatio <= 3 },
-        details: { p50Ratio: conF.p50 > 0 ? Math.round((conV.p50 / conF.p50) * 100) / 100 : null, errors: botErrors },
+        goal: { text: goalText, met: botErrors === 0 && conV.p99 <= 50 && conRatio !== null && conRatio <= 3 },
+        details: { p50Ratio: conF.p50 > 0 ? round(conV.p50 / conF.p50, 2) : null, errors: botErrors, load: conLoad, auditLockWaiters: conLocks },
+        ...(conLoad ? { note: `${describeLoad(conLoad)}; sessions waiting for the audit-chain lock: mean ${conLocks?.meanWaiting}, max ${conLocks?.maxWaiting}.` } : {}),
+      },
+    ];
+    if (sizes.webOnly > 0) figures.push(...(await webOnly(ctx, run, sizes, { seq: seqF, con: conF })));
+    return figures;
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** The same two phases on a web-only replica: the ack path alone, nothing running behind it. */
+async function webOnly(ctx: RunContext, run: (r: Recipe, c: number, n: number) => Promise<LoadResult>, sizes: AckSizes, floors: { seq: LatencyValue; con: LatencyValue }): Promise<Figure[]> {
+  const web = await BenchBot.start(ctx, { name: 'web', workers: false });
+  try {
+    const recipe = web.slash('sev1 Web-only ack {n}', 'ack');
+    await run(recipe, 4, sizes.warmup);
+    const seq = await run(recipe, 1, sizes.webOnly);
+    const meter = startMeter();
+    const locks = new LockSampler(web.sql).start();
+    const con = await run(recipe, sizes.concurrency, Math.max(sizes.concurrency * 2, sizes.webOnly));
+    const conLoad = meter();
+    const conLocks = locks.stop();
+    const seqV = latency(summarize(seq.samples.map((s) => s.ms)));
+    const conV = latency(summarize(con.samples.map((s) => s.ms)));
+    return [
+      { id: 'ack.exp.web_only_sequential', label: 'ack sequential, web-only replica (no workers)', value: seqV, floor: { label: 'bare Bolt', value: floors.seq }, ratio: ratioOf(seqV, floors.seq), goal: null, experiment: true },
+      {
+        id: 'ack.exp.web_only_concurrent',
+        label: `ack ${sizes.concurrency} concurrent, web-only replica (no workers)`,
+        value: conV,
+        floor: { label: 'bare Bolt', value: floors.con },
+        ratio: ratioOf(conV, floors.con),
+        goal: null,
+        experiment: true,
+        details: { load: conLoad, auditLockWaiters: conLocks },
+        note: `${interpretLoad(conLoad)} (${describeLoad(conLoad)}); sessions waiting for the audit-chain lock: mean ${conLocks.meanWaiting}, max ${conLocks.maxWaiting} — every declaration appends to the chain under one advisory lock held until its commit.`,
       },
     ];
   } finally {
-    await bare.stop();
+    await web.stop();
   }
 }

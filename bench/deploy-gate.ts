@@ -7,6 +7,7 @@
 import type { Child } from './lib/child.js';
 import type { BenchBot } from './lib/bot.js';
 import type { LoadResult, Recipe } from './lib/load-process.js';
+import { describeLoad, interpretLoad, LockSampler, startMeter } from './lib/meter.js';
 import { latency, ratioOf, scalar, type Figure } from './lib/report.js';
 import { round, summarize } from './lib/stats.js';
 import { GATE_TOKEN } from './lib/workspace.js';
@@ -37,7 +38,11 @@ export async function deployGateBench(load: Child, bot: BenchBot, sizes: GateSiz
 
   const auditBefore = await auditCount(bot);
   const h = await run(health, sizes.durationMs);
+  const meter = startMeter();
+  const locks = new LockSampler(bot.sql).start();
   const g = await run(gate, sizes.durationMs);
+  const gateLoad = meter();
+  const gateLocks = locks.stop();
   const auditAfter = await auditCount(bot);
   const rate = (r: LoadResult) => (r.samples.filter((s) => s.ok).length / r.elapsedMs) * 1000;
   const value = scalar(rate(g), 'req/s');
@@ -57,8 +62,10 @@ export async function deployGateBench(load: Child, bot: BenchBot, sizes: GateSiz
         firstError: g.firstError ?? null,
         auditEventsAppended: auditAfter - auditBefore,
         auditAppendsPerRequest: round((auditAfter - auditBefore) / Math.max(1, g.samples.length), 2),
+        load: gateLoad,
+        auditLockWaiters: gateLocks,
       },
-      note: `gate p50/p99 ${round(summarize(g.samples.map((s) => s.ms)).p50, 1)}/${round(summarize(g.samples.map((s) => s.ms)).p99, 1)} ms; every answer appends an audit event (${auditAfter - auditBefore} for ${g.samples.length} requests), serialized on the audit chain's advisory lock.${g.errors ? ` ${g.errors} errors: ${g.firstError}` : ''}`,
+      note: `gate p50/p99 ${round(summarize(g.samples.map((s) => s.ms)).p50, 1)}/${round(summarize(g.samples.map((s) => s.ms)).p99, 1)} ms; every answer appends an audit event (${auditAfter - auditBefore} for ${g.samples.length} requests), serialized on the audit chain's advisory lock (sessions waiting for it: mean ${gateLocks.meanWaiting}, max ${gateLocks.maxWaiting}); ${interpretLoad(gateLoad)} (${describeLoad(gateLoad)}).${g.errors ? ` ${g.errors} errors: ${g.firstError}` : ''}`,
     },
   ];
 }

@@ -10,6 +10,7 @@
  * is undone at the end, on failure, on Ctrl-C and on the watchdog's timeout.
  */
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ackBench, type AckSizes } from './ack.js';
 import { auditBench, type AuditSizes } from './audit.js';
@@ -20,9 +21,10 @@ import { BenchBot, type RunContext } from './lib/bot.js';
 import { startChild, type Child } from './lib/child.js';
 import { Cleanup } from './lib/cleanup.js';
 import type { FakesInfo } from './lib/fakes-process.js';
-import { failedFigure, machine, renderNotes, renderTable, writeReport, type Figure, type Report } from './lib/report.js';
+import { failedFigure, machine, renderNotes, renderTable, scalar, writeReport, type Figure, type Report } from './lib/report.js';
+import { compiledIdleRss } from './lib/compiled-idle.js';
 import { createMigratedDatabase, dropDatabase, postgresVersion, redisServerInfo, runId } from './lib/services.js';
-import { msSince, round } from './lib/stats.js';
+import { mb, msSince, round } from './lib/stats.js';
 
 interface Sizes {
   ack: AckSizes;
@@ -31,25 +33,29 @@ interface Sizes {
   timers: TimerSizes;
   audit: AuditSizes;
   watchdogMs: number;
+  /** Also measure the idle RSS of the bot compiled ahead of time (plain Node, no tsx). */
+  compiledRss: boolean;
 }
 
 /** Quick (CI, < 1 min) keeps every row and every floor, with smaller counts and shorter windows. */
 const SIZES: Record<'quick' | 'full', Sizes> = {
   quick: {
-    ack: { warmup: 10, sequential: 40, concurrent: 96, concurrency: 32, rounds: 1 },
+    ack: { warmup: 8, sequential: 40, concurrent: 64, concurrency: 32, rounds: 1, webOnly: 40 },
     gate: { concurrency: 32, durationMs: 1000, warmupMs: 300 },
     warRoom: { oneAtATime: 12, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000 },
-    timers: { pending: 1000, firing: 200, windowMs: 1500, e2eIncidents: 10, e2eSteps: 3, allExperiments: false },
-    audit: { writers: 8, appendMs: 1000, verifyRows: 100_000 },
+    timers: { pending: 1000, firing: 200, windowMs: 1000, e2eIncidents: 10, e2eSteps: 3, e2eFirstAfterS: 2, allExperiments: false },
+    audit: { writers: 8, appendMs: 800, verifyRows: 100_000 },
     watchdogMs: 180_000,
+    compiledRss: false,
   },
   full: {
-    ack: { warmup: 40, sequential: 300, concurrent: 960, concurrency: 32, rounds: 2 },
+    ack: { warmup: 40, sequential: 300, concurrent: 960, concurrency: 32, rounds: 2, webOnly: 300 },
     gate: { concurrency: 32, durationMs: 8000, warmupMs: 1000 },
     warRoom: { oneAtATime: 60, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000 },
-    timers: { pending: 10_000, firing: 1000, windowMs: 10_000, e2eIncidents: 100, e2eSteps: 10, allExperiments: true },
+    timers: { pending: 10_000, firing: 1000, windowMs: 10_000, e2eIncidents: 100, e2eSteps: 10, e2eFirstAfterS: 3, allExperiments: true },
     audit: { writers: 8, appendMs: 5000, verifyRows: 1_000_000 },
     watchdogMs: 1_200_000,
+    compiledRss: true,
   },
 };
 
@@ -117,7 +123,8 @@ async function main(): Promise<number> {
     cleanup.add('stop load generator', () => load.stop());
     const info = await fakes.call<FakesInfo>('start');
     const redis = await redisServerInfo();
-    Object.assign(services, { postgres: await postgresVersion(), redis: redis.version, redisHz: redis.hz, redisDynamicHz: redis.dynamicHz });
+    Object.assign(services, { postgres: await postgresVersion(), redis: redis.version, redisHz: redis.hz, redisDynamicHz: redis.dynamicHz, loadAvgAtStart: loadavg().map((x) => round(x, 2)) });
+    if ((loadavg()[0] ?? 0) > 1) notes.push(`the machine was already busy when the run started (load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}): absolute figures are noisy, ratios less so`);
     const ctx: RunContext = { id, quick: args.quick, template, fakes: info, cleanup, note: (t) => notes.push(t) };
     const children = { load, fakes };
 
@@ -145,6 +152,28 @@ async function main(): Promise<number> {
         ],
         () => warRoomBench(ctx, children, sizes.warRoom, baselineRss),
       );
+      if (sizes.compiledRss) {
+        await step('memory of the bot compiled ahead of time', [], async () => {
+          const c = await compiledIdleRss(ctx, 1500);
+          if (!c) return [];
+          const idleMb = mb(c.rss);
+          const figure: Figure = {
+            id: 'memory.exp.compiled_idle',
+            label: 'RSS, bot idle, compiled (plain Node, no tsx)',
+            value: scalar(idleMb, 'MB'),
+            floor: { label: 'that process before the bot', value: scalar(mb(c.before), 'MB') },
+            ratio: round(c.rss / c.before, 2),
+            goal: null,
+            experiment: true,
+            details: { heapUsedMb: mb(c.heapUsed) },
+            note: `the same bot bundled by esbuild and run by plain node in a child process: ${idleMb <= 150 ? 'within' : 'still above'} the 150 MB idle goal. The difference to the tsx row is the TypeScript loader's own memory (compiled modules, source maps).`,
+          };
+          // Shown right under the memory rows it explains.
+          const at = figures.findIndex((f) => f.id === 'memory.storm_peak');
+          figures.splice(at >= 0 ? at + 1 : figures.length, 0, figure);
+          return [];
+        });
+      }
     }
     if (args.only.has('ack') || args.only.has('gate')) {
       let bot: BenchBot | null = null;
@@ -206,6 +235,7 @@ async function main(): Promise<number> {
   }
 
   const durationS = round(msSince(started) / 1000, 1);
+  services['loadAvgAtEnd'] = loadavg().map((x) => round(x, 2));
   const m = machine();
   const goals = { met: [] as string[], notMet: [] as string[], unknown: [] as string[] };
   for (const f of figures) {

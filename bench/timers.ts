@@ -43,6 +43,8 @@ export interface TimerSizes {
   /** End to end: incidents declared, each with `e2eSteps` paging steps one second apart. */
   e2eIncidents: number;
   e2eSteps: number;
+  /** Seconds after declaration of the first paging step (the war room is built meanwhile). */
+  e2eFirstAfterS: number;
   /** Also try worker settings and TimerQueue at hz 100 (full mode). */
   allExperiments: boolean;
 }
@@ -156,7 +158,7 @@ function pagingPolicyYaml(steps: number, firstAfterS: number): string {
 
 /** Escalation steps of real Sev1s reaching the fake PagerDuty. */
 async function endToEnd(ctx: RunContext, children: { load: Child; fakes: Child }, sizes: TimerSizes, tag: string): Promise<{ pd: Summary; claim: Summary; expected: number }> {
-  const firstAfterS = 3;
+  const firstAfterS = sizes.e2eFirstAfterS;
   const bot = await BenchBot.start(ctx, { name: tag, policyYaml: pagingPolicyYaml(sizes.e2eSteps, firstAfterS) });
   try {
     await bot.waitQuiet(30_000);
@@ -211,7 +213,7 @@ export async function timersBench(ctx: RunContext, children: { load: Child; fake
   const floorSummary = await rawBullmq(ctx, 'raw', sizes);
   const floor: LatencyValue = latency(floorSummary);
   const floorRef = { label: `raw BullMQ (hz ${hz})`, value: floor };
-  figures.push({ id: 'timers.raw_bullmq', label: `timer lateness, raw BullMQ (${shape})`, value: floor, floor: null, ratio: null, goal: null, note: `the floor. Redis hz ${hz}${redis.dynamicHz === 'yes' ? ' (dynamic-hz on)' : ''}: blocked BZPOPMIN timeouts are served on Redis's server-cron tick, every ${round(1000 / hz, 0)} ms when Redis is otherwise idle.` });
+  figures.push({ id: 'timers.raw_bullmq', label: `timer lateness, raw BullMQ (${shape})`, value: floor, floor: null, ratio: null, goal: null, note: `the floor. A BullMQ worker with delayed jobs pending blocks in BZPOPMIN on the queue's marker key with a timeout equal to the time until the next delayed job (drainDelay only applies when none is pending); when it returns, moveToActive promotes the due jobs. Redis serves blocked-command timeouts on its server-cron tick, hz ${hz}${redis.dynamicHz === 'yes' ? ' (dynamic-hz on)' : ''} = every ${round(1000 / hz, 0)} ms while nothing else wakes it, so a due job is released 0–${round(1000 / hz, 0)} ms late.` });
 
   const q = latency(await timerQueuePath(ctx, 'tq', sizes));
   const qRatio = ratioOf(q, floor);

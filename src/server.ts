@@ -43,6 +43,8 @@ import { registerDeclareView } from './adapters/slack/listeners/declare-view.js'
 import { healthRoutes } from './http/health.js';
 import type { Env } from './config/env.js';
 
+const ORDERED_KINDS = ['warroom.channel'];
+
 export interface WarroomOptions {
   env: Env;
   policy: Policy;
@@ -106,7 +108,13 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   // Assigned below, once the deps whose workers close over it exist.
   let work: WorkDeps;
   // Committed already: if Redis is away, the reconciler queues it later. Never fail the user.
-  const onCommitted: OnCommitted = (items) => queue.dispatch(items).catch((err: Error) => log.warn({ err: err.message }, 'dispatch deferred to the reconciler'));
+  const onCommitted: OnCommitted = async (items) => {
+    const lane = items.filter((i) => ORDERED_KINDS.includes(i.item.kind));
+    const rest = items.filter((i) => !ORDERED_KINDS.includes(i.item.kind));
+    await Promise.all([lane.length ? channelLane.dispatch(lane) : null, rest.length ? queue.dispatch(rest) : null]).catch((err: Error) =>
+      log.warn({ err: err.message }, 'dispatch deferred to the reconciler'),
+    );
+  };
   const metrics = new PromMetrics();
   const pager = new PagerDutyPager({ eventsUrl: env.PAGERDUTY_EVENTS_URL, routingKeys: opts.routingKeys ?? {}, ...(opts.pagerCa ? { ca: opts.pagerCa } : {}) });
   const sms: SmsSender = opts.twilio
@@ -158,7 +166,26 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     backoffMs: env.WARROOM_RETRY_BACKOFF,
     reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
     stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
+    excludeKinds: ORDERED_KINDS,
     ...opts.queue,
+  });
+  // Channel creation (Slack Tier 2) in declaration order, paused as a whole by a 429.
+  const channelLane = new WorkQueue({
+    name: 'channels',
+    kinds: ORDERED_KINDS,
+    ordered: true,
+    redisUrl: env.REDIS_URL,
+    prefix: env.REDIS_PREFIX,
+    store: workStore,
+    run: (item, attempt) => runWork(work, item, attempt),
+    onFailed: (item, error) => onWorkFailed(work, item, error),
+    log,
+    backoffMs: env.WARROOM_RETRY_BACKOFF,
+    reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
+    stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
+    ...(opts.queue?.attempts ? { attempts: opts.queue.attempts } : {}),
+    ...(opts.queue?.backoffMs ? { backoffMs: opts.queue.backoffMs } : {}),
+    ...(opts.queue?.reconcileEveryMs ? { reconcileEveryMs: opts.queue.reconcileEveryMs } : {}),
   });
 
   const routes = [
@@ -215,6 +242,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   let reconcileTimer: NodeJS.Timeout | null = null;
   if (opts.workers !== false) {
     queue.start();
+    channelLane.start();
     timers.start();
     // Postgres knows every deadline: rebuild missing wake-ups now and then periodically.
     const tick = () =>
@@ -241,6 +269,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       slackHealth.stop();
       await app.stop().catch(() => undefined);
       await queue.close();
+      await channelLane.close();
       await timers.close();
       pager.close();
       redis.disconnect();

@@ -31,9 +31,16 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Forks `file` (a .ts module run through the same tsx loader as this process). */
-export async function startChild(file: URL, name: string): Promise<Child> {
-  const proc: ChildProcess = fork(fileURLToPath(file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+/**
+ * Forks `file`: by default a .ts module run through the same tsx loader as this process;
+ * `execArgv: []` runs plain JavaScript on plain Node (the compiled-bot memory experiment).
+ */
+export async function startChild(file: URL, name: string, opts: { execArgv?: string[] } = {}): Promise<Child> {
+  const proc: ChildProcess = fork(fileURLToPath(file), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    ...(opts.execArgv ? { execArgv: opts.execArgv } : {}),
+  });
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited = false;

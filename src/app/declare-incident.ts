@@ -54,7 +54,7 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
       subject: `INC-${incident.id}`,
       data: { title, severity: req.severity, customer_impact: customerImpact, service, private: incident.isPrivate },
     });
-    await tx.enqueue({ kind: 'warroom.setup', dedupeKey: `setup-${incident.id}`, payload: { incidentId: incident.id } });
+    await tx.enqueue({ kind: 'warroom.channel', dedupeKey: `channel-${incident.id}`, payload: { incidentId: incident.id } });
     // The response clock starts now (or at the next staffed session): steps are rows before any timer.
     await startLadder(deps, tx, incident, incident.declaredAt);
     await tx.saveIncident(incident);

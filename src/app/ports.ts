@@ -29,6 +29,7 @@ export interface AuditView extends AuditEntry {
  * double click enqueue it once.
  */
 export type WorkItem =
+  | { kind: 'warroom.channel'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'warroom.setup'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'incident.sync'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'incident.notice'; dedupeKey: string; payload: { incidentId: number; where: 'war-room' | PolicyChannel; text: string } }
@@ -162,6 +163,12 @@ export interface IncidentStore {
   get(id: number): Promise<Incident | null>;
   findByChannel(channelId: string): Promise<Incident | null>;
   warRoom(id: number): Promise<WarRoomState | null>;
+  /** Records the channel and queues the rest of the setup, in one transaction. */
+  channelCreated(id: number, channelId: string, channelName: string, next: WorkItem): Promise<void>;
+  /** How many incidents declared before this one still wait for their channel. */
+  channelsAhead(id: number): Promise<number>;
+  /** Queues work outside a change (e.g. telling a declarer about a delay); deduplicated. */
+  enqueue(item: WorkItem): Promise<void>;
   /** Records setup progress; with `audit`, the event is appended in the same transaction. */
   recordWarRoom(id: number, patch: Partial<WarRoomState>, audit?: AuditEntry): Promise<void>;
   timeline(incidentId: number): Promise<AuditView[]>;

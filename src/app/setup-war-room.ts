@@ -2,7 +2,7 @@ import { channelNameFor, incidentRef, type Incident } from '../domain/incident.j
 import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
 import { topicFor } from './messages.js';
-import type { IncidentView, WarRoomState } from './ports.js';
+import { TransientError, type IncidentView, type WarRoomState } from './ports.js';
 
 const MAX_NAME_SUFFIX = 20;
 
@@ -28,6 +28,44 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
   if (state.readyAt) return;
 
   if (!state.channelId) {
+    await ensureChannel(deps, incident, state);
+    await store.recordWarRoom(incidentId, { channelId: state.channelId, channelName: state.channelName });
+  }
+  await finishSetup(deps, incident, state, retry);
+}
+
+/**
+ * Step one, on its own ordered queue: channel creation is the call Slack limits hardest (Tier 2,
+ * about 20 a minute). In a storm the rooms open in declaration order, and each declarer whose
+ * room waits is told so once, with how many are ahead.
+ */
+export async function createWarRoomChannel(deps: IncidentDeps, incidentId: number): Promise<void> {
+  const incident = await deps.store.get(incidentId);
+  const state = await deps.store.warRoom(incidentId);
+  if (!incident || !state) throw new Error(`${incidentRef(incidentId)} not found`);
+  const next = { kind: 'warroom.setup' as const, dedupeKey: `setup-${incidentId}`, payload: { incidentId } };
+  if (!state.channelId) {
+    try {
+      await ensureChannel(deps, incident, state);
+    } catch (err) {
+      if (err instanceof TransientError && err.retryAfterMs !== null) {
+        const ahead = await deps.store.channelsAhead(incidentId);
+        await deps.store.enqueue({
+          kind: 'user.dm',
+          dedupeKey: `queued-${incidentId}`,
+          payload: { userId: incident.declaredBy, text: `:hourglass: Slack is rate-limiting channel creation, so the war room for ${incidentRef(incidentId)} is queued (${ahead} ahead of it). It is recorded and will open in order; nothing is lost.` },
+        });
+      }
+      throw err;
+    }
+  }
+  await deps.store.channelCreated(incidentId, state.channelId!, state.channelName!, next);
+}
+
+async function ensureChannel(deps: IncidentDeps, incident: Incident, state: WarRoomState): Promise<void> {
+  const { store, chat } = deps;
+  const incidentId = incident.id;
+  {
     let suffix = 1;
     if (state.channelName) {
       const m = /-(\d+)$/.exec(state.channelName);
@@ -49,9 +87,13 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
         if (own) state.channelId = own;
       }
     }
-    await store.recordWarRoom(incidentId, { channelId: state.channelId, channelName: state.channelName });
   }
-  const channelId = state.channelId;
+}
+
+async function finishSetup(deps: IncidentDeps, incident: Incident, state: WarRoomState, retry: boolean): Promise<void> {
+  const { store, chat, policy } = deps;
+  const incidentId = incident.id;
+  const channelId = state.channelId!;
   const view = viewOf(incident, state);
 
   if (!state.topicSet) {

@@ -3,7 +3,7 @@ import { renderDeployCard, type DeployDeps } from './deploy-window.js';
 import { digestDue, dueRun, escalateRun, openRun, planCompliance, postAboutRun, postDigest, renderRun, resolveRunPage, warnRun, type ComplianceDeps } from './compliance.js';
 import { PermanentError, TransientError, type TimerSpec, type WorkItem } from './ports.js';
 import { fireStep, nudge, pagerFollowUp, remindChecklist, renderChecklist } from './escalation.js';
-import { reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-room.js';
+import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from './setup-war-room.js';
 
 export interface WorkDeps {
   incidents: IncidentDeps;
@@ -16,6 +16,8 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
   const inc = deps.incidents;
   const retry = attempt > 1;
   switch (item.kind) {
+    case 'warroom.channel':
+      return createWarRoomChannel(inc, item.payload.incidentId);
     case 'warroom.setup':
       return setupWarRoom(inc, item.payload.incidentId, attempt);
     case 'incident.sync':
@@ -54,7 +56,7 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
 /** Called once when a work item has failed for good: audited, logged, and shown to a human where possible. */
 export async function onWorkFailed(deps: WorkDeps, item: WorkItem, error: string): Promise<void> {
   const inc = deps.incidents;
-  if (item.kind === 'warroom.setup') return reportSetupFailure(inc, item.payload.incidentId, error);
+  if (item.kind === 'warroom.setup' || item.kind === 'warroom.channel') return reportSetupFailure(inc, item.payload.incidentId, error);
   inc.log.error({ kind: item.kind, key: item.dedupeKey, error }, 'work item failed permanently');
   const incidentId = 'incidentId' in item.payload ? item.payload.incidentId : null;
   if (item.kind.startsWith('compliance.')) inc.metrics.failure(item.kind);

@@ -34,7 +34,7 @@ describe('compliance reminders survive replicas, Redis loss and downtime', () =>
     const replica = await h.startReplica();
     try {
       expect(await h.flushRedis()).toBeGreaterThan(0);
-      await h.slack.waitFor(() => cards('FINRA CAT reporting').length > 0, 8000, 'card after flush');
+      await h.slack.waitFor(() => cards('FINRA CAT reporting').length > 0, 15_000, 'card after flush');
       await sleep(1500);
       expect(cards('FINRA CAT reporting')).toHaveLength(1);
     } finally {

@@ -111,7 +111,9 @@ describe('resuming after a crash between steps', () => {
     const msg = h.slack.channel(channelId)!.messages.at(-1)!;
     msg.metadata = { event_type: 'warroom_post', event_payload: { key: `header-${id}` } };
     await h.sql`update incidents set channel_name = ${name}, channel_id = ${channelId}, topic_set = true, invited = true where id = ${id}`;
-    await h.sql`update work_items set attempts = 1 where dedupe_key = ${`setup-${id}`}`;
+    // The channel step had finished; the setup job had started once (and died after posting).
+    await h.sql`update work_items set status = 'done' where dedupe_key = ${`channel-${id}`}`;
+    await h.sql`insert into work_items (kind, dedupe_key, payload, attempts) values ('warroom.setup', ${`setup-${id}`}, ${h.sql.json({ incidentId: id })}, 1)`;
     await h.restartBot({ workers: true });
     const room = await h.warRoomReady(id);
     expect(room.header_ts).toBe(msg.ts);

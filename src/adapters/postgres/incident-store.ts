@@ -215,6 +215,22 @@ export class PostgresIncidentStore implements IncidentStore {
     return row ? toWarRoom(row) : null;
   }
 
+  async channelCreated(id: number, channelId: string, channelName: string, next: WorkItem) {
+    await withOutbox(this.db, this.onCommitted, async (tx, enqueued) => {
+      await tx.update(incidents).set({ channelId, channelName }).where(eq(incidents.id, id));
+      await enqueueWork(tx, next, enqueued);
+    });
+  }
+
+  async channelsAhead(id: number) {
+    const [r] = await this.db.select({ n: dsql<number>`count(*)::int` }).from(incidents).where(and(lt(incidents.id, id), isNull(incidents.channelId), isNull(incidents.failedAt)));
+    return r?.n ?? 0;
+  }
+
+  async enqueue(item: WorkItem) {
+    await withOutbox(this.db, this.onCommitted, (tx, enqueued) => enqueueWork(tx, item, enqueued));
+  }
+
   async recordWarRoom(id: number, patch: Partial<WarRoomState>, audit?: AuditEntry) {
     const { originChannel: _ignored, ...rest } = patch;
     await this.db.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql as dsql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, notInArray, sql as dsql } from 'drizzle-orm';
 import type { WorkItem } from '../../app/ports.js';
 import type { Db } from './database.js';
 import { workItems } from './schema.js';
@@ -38,11 +38,18 @@ export class PostgresWorkStore {
   }
 
   /** Pending items created before `before`: what the reconciler re-offers to the queue. */
-  async pending(before: Date, limit = 1000): Promise<Array<{ id: number; item: WorkItem }>> {
+  async pending(before: Date, filter: { kinds?: string[] | undefined; excludeKinds?: string[] | undefined } = {}, limit = 1000): Promise<Array<{ id: number; item: WorkItem }>> {
     const rows = await this.db
       .select()
       .from(workItems)
-      .where(and(eq(workItems.status, 'pending'), lt(workItems.createdAt, before)))
+      .where(
+        and(
+          eq(workItems.status, 'pending'),
+          lt(workItems.createdAt, before),
+          filter.kinds ? inArray(workItems.kind, filter.kinds) : undefined,
+          filter.excludeKinds ? notInArray(workItems.kind, filter.excludeKinds) : undefined,
+        ),
+      )
       .orderBy(asc(workItems.id))
       .limit(limit);
     return rows.map((r) => ({ id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload } as WorkItem }));

@@ -9,6 +9,16 @@ export const WORK_QUEUE = 'work';
 export const workJobId = (id: number): string => `wi-${id}`;
 
 export interface WorkQueueOptions {
+  /** BullMQ queue name. */
+  name?: string;
+  /** The work kinds this queue runs (its reconciler re-offers only those); all others when `excludeKinds`. */
+  kinds?: string[];
+  excludeKinds?: string[];
+  /**
+   * Ordered lane: one job at a time, and a 429 pauses the whole queue for Retry-After, so jobs
+   * keep their order (channel creation in a storm). Otherwise a 429 delays only that job.
+   */
+  ordered?: boolean;
   redisUrl: string;
   /** Key prefix; `{…}` keeps a queue's keys in one Redis Cluster slot. */
   prefix: string;
@@ -36,7 +46,7 @@ export class WorkQueue {
   private readonly connections: Redis[] = [];
 
   constructor(private readonly opts: WorkQueueOptions) {
-    this.queue = new Queue(WORK_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+    this.queue = new Queue(opts.name ?? WORK_QUEUE, { connection: this.redis(), prefix: opts.prefix });
   }
 
   private redis(): Redis {
@@ -59,16 +69,16 @@ export class WorkQueue {
 
   /** Queues work whose dispatch may have been lost (crash after commit, Redis flush). */
   async reconcile(): Promise<number> {
-    const pending = await this.opts.store.pending(new Date(Date.now() - 2000));
+    const pending = await this.opts.store.pending(new Date(Date.now() - 2000), { kinds: this.opts.kinds, excludeKinds: this.opts.excludeKinds });
     if (pending.length) await this.dispatch(pending);
     return pending.length;
   }
 
   start(): void {
-    this.worker = new Worker(WORK_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker(this.opts.name ?? WORK_QUEUE, (job) => this.process(job), {
       connection: this.redis(),
       prefix: this.opts.prefix,
-      concurrency: this.opts.concurrency ?? 8,
+      concurrency: this.opts.ordered ? 1 : (this.opts.concurrency ?? 8),
       ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'work queue worker error'));
@@ -92,6 +102,11 @@ export class WorkQueue {
       const message = err instanceof Error ? err.message : String(err);
       await this.opts.store.attempted(stored.id, message);
       if (err instanceof TransientError && err.retryAfterMs !== null) {
+        if (this.opts.ordered) {
+          // Pause the lane; the job goes back to the head of the queue, order kept.
+          await this.queue.rateLimit(err.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
         // Slack said when: wait exactly that long, and don't count it as a failed attempt.
         await job.moveToDelayed(Date.now() + err.retryAfterMs, job.token);
         throw new DelayedError();

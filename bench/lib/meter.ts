@@ -1,0 +1,78 @@
+/**
+ * How busy this process (the bot's) was during a phase: CPU time over wall time, event-loop
+ * utilization, and event-loop delay. A figure far from its floor with the loop near 100 % busy is
+ * CPU-bound in the bot's one JavaScript thread; with the loop mostly idle it is waiting on
+ * something else (a lock in Postgres, a timer in Redis).
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+import { round } from './stats.js';
+
+export interface ProcessLoad {
+  /** CPU time of this process ÷ wall time (100 % = one core). */
+  cpuPercent: number;
+  eventLoopUtilization: number;
+  eventLoopDelayP99Ms: number;
+  /** The machine's 1-minute load average at the end (2 cores: above 2 means queued for CPU). */
+  loadAvg1m: number;
+}
+
+export function startMeter(): () => ProcessLoad {
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const t0 = performance.now();
+  return () => {
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0);
+    delay.disable();
+    return {
+      cpuPercent: round(((cpu.user + cpu.system) / 1000 / wall) * 100, 0),
+      eventLoopUtilization: round(elu.utilization, 2),
+      eventLoopDelayP99Ms: round(delay.percentile(99) / 1e6, 1),
+      loadAvg1m: round(loadavg()[0] ?? 0, 2),
+    };
+  };
+}
+
+export const describeLoad = (l: ProcessLoad): string => `bot process CPU ${l.cpuPercent} %, event loop ${Math.round(l.eventLoopUtilization * 100)} % busy (delay p99 ${l.eventLoopDelayP99Ms} ms), load average ${l.loadAvg1m}`;
+
+/** Reads a load as a cause: a busy loop means CPU in the bot; an idle one means waiting elsewhere. */
+export function interpretLoad(l: ProcessLoad): string {
+  return l.eventLoopUtilization >= 0.8
+    ? `the bot's event loop was ${Math.round(l.eventLoopUtilization * 100)} % busy: CPU-bound in its JavaScript thread`
+    : `the bot's event loop was only ${Math.round(l.eventLoopUtilization * 100)} % busy: requests spent their time waiting (Postgres, Redis), not computing`;
+}
+
+/**
+ * Samples, every `everyMs`, how many of this database's sessions wait for an advisory lock (the
+ * audit chain's head lock is the only advisory lock the bot takes after startup).
+ */
+export class LockSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly samples: number[] = [];
+  private busy = false;
+
+  constructor(private readonly sql: import('postgres').Sql) {}
+
+  start(everyMs = 20): this {
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.sql<Array<{ n: number }>>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`
+        .then((rows) => void this.samples.push(rows[0]?.n ?? 0))
+        .catch(() => undefined)
+        .finally(() => (this.busy = false));
+    }, everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): { samples: number; meanWaiting: number; maxWaiting: number } {
+    if (this.timer) clearInterval(this.timer);
+    const n = this.samples.length;
+    return { samples: n, meanWaiting: n ? round(this.samples.reduce((a, b) => a + b, 0) / n, 1) : 0, maxWaiting: n ? Math.max(...this.samples) : 0 };
+  }
+}
