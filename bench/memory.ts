@@ -38,13 +38,16 @@ export class RssSampler {
 }
 
 /** RSS of an idle, freshly started bot: the highest reading over `forMs` after it settled. */
-export async function idleRss(forMs: number): Promise<{ rss: number; heapUsed: number }> {
+export async function idleRss(forMs: number): Promise<{ rss: number; heapUsed: number; breakdown: Record<string, number> }> {
   const s = new RssSampler().start(100);
   await sleep(forMs);
-  return s.stop().peak;
+  const m = process.memoryUsage();
+  // Where the resident memory is: V8's heap (reserved and used), off-heap buffers, the rest (code, native, stacks).
+  const breakdown = { rssMb: mb(m.rss), heapTotalMb: mb(m.heapTotal), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), outsideV8HeapMb: mb(m.rss - m.heapTotal - m.external) };
+  return { ...s.stop().peak, breakdown };
 }
 
-export function memoryFigures(o: { baseline: number; idle: number; idleHeap: number; peak: number; peakHeap: number; stormSize: number }): Figure[] {
+export function memoryFigures(o: { baseline: number; idle: number; idleHeap: number; idleBreakdown: Record<string, number>; peak: number; peakHeap: number; stormSize: number }): Figure[] {
   const idleMb = mb(o.idle);
   const peakMb = mb(o.peak);
   return [
@@ -55,7 +58,8 @@ export function memoryFigures(o: { baseline: number; idle: number; idleHeap: num
       floor: { label: 'process before the bot', value: scalar(mb(o.baseline), 'MB') },
       ratio: round(o.idle / o.baseline, 2),
       goal: { text: '≤ 150 MB', met: idleMb <= 150 },
-      details: { heapUsedMb: mb(o.idleHeap) },
+      details: { heapUsedMb: mb(o.idleHeap), breakdown: o.idleBreakdown },
+      note: `of ${idleMb} MB: V8 heap ${o.idleBreakdown['heapTotalMb']} MB reserved (${o.idleBreakdown['heapUsedMb']} MB used), off-heap buffers ${o.idleBreakdown['externalMb']} MB, the rest (code, tsx's compiled modules and source maps, native libraries, thread stacks) ${o.idleBreakdown['outsideV8HeapMb']} MB; the floor is the same process with every module loaded and no bot started.`,
     },
     {
       id: 'memory.storm_peak',

@@ -40,18 +40,18 @@ interface Sizes {
 /** Quick (CI, < 1 min) keeps every row and every floor, with smaller counts and shorter windows. */
 const SIZES: Record<'quick' | 'full', Sizes> = {
   quick: {
-    ack: { warmup: 8, sequential: 40, concurrent: 64, concurrency: 32, rounds: 1, webOnly: 40 },
+    ack: { warmup: 8, sequential: 25, concurrent: 64, concurrency: 32, rounds: 1, webOnly: 30 },
     gate: { concurrency: 32, durationMs: 1000, warmupMs: 300 },
-    warRoom: { oneAtATime: 12, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000 },
+    warRoom: { oneAtATime: 10, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000 },
     timers: { pending: 1000, firing: 200, windowMs: 1000, e2eIncidents: 10, e2eSteps: 3, e2eFirstAfterS: 2, allExperiments: false },
     audit: { writers: 8, appendMs: 800, verifyRows: 100_000 },
     watchdogMs: 180_000,
     compiledRss: false,
   },
   full: {
-    ack: { warmup: 40, sequential: 300, concurrent: 960, concurrency: 32, rounds: 2, webOnly: 300 },
+    ack: { warmup: 40, sequential: 200, concurrent: 640, concurrency: 32, rounds: 2, webOnly: 200 },
     gate: { concurrency: 32, durationMs: 8000, warmupMs: 1000 },
-    warRoom: { oneAtATime: 60, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000 },
+    warRoom: { oneAtATime: 50, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000 },
     timers: { pending: 10_000, firing: 1000, windowMs: 10_000, e2eIncidents: 100, e2eSteps: 10, e2eFirstAfterS: 3, allExperiments: true },
     audit: { writers: 8, appendMs: 5000, verifyRows: 1_000_000 },
     watchdogMs: 1_200_000,
@@ -100,6 +100,13 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
+  // A crash outside any benchmark's try (an error event nobody handles) still cleans up.
+  const crash = (err: unknown) => {
+    process.stderr.write(`\nunexpected error: ${(err as Error)?.stack ?? err}\ncleaning up…\n`);
+    void cleanup.run().finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', crash);
+  process.once('unhandledRejection', crash);
   const watchdog = setTimeout(() => {
     process.stderr.write(`\nwatchdog: the ${mode} run passed ${sizes.watchdogMs / 1000} s; cleaning up and giving up\n`);
     void cleanup.run().finally(() => process.exit(1));
@@ -176,14 +183,20 @@ async function main(): Promise<number> {
       }
     }
     if (args.only.has('ack') || args.only.has('gate')) {
-      let bot: BenchBot | null = null;
+      // One bot serves both: neither benchmark leaves background work for the other.
+      let api: BenchBot | null = null;
       try {
-        await step('starting a bot for the ack and deploy-gate benchmarks', [], async () => {
-          bot = await BenchBot.start(ctx, { name: 'api' });
-          await bot.waitQuiet(30_000);
-          return [];
-        });
-        const api = bot as BenchBot | null;
+        progress('starting a bot for the ack and deploy-gate benchmarks…');
+        api = await BenchBot.start(ctx, { name: 'api' });
+        await api.waitQuiet(30_000);
+      } catch (err) {
+        process.stderr.write(`the api bot did not start: ${(err as Error).stack ?? err}\n`);
+      }
+      const needBot = (): BenchBot => {
+        if (!api) throw new Error('the bot for this benchmark did not start');
+        return api;
+      };
+      try {
         if (args.only.has('ack')) {
           await step(
             'ack latency',
@@ -191,16 +204,14 @@ async function main(): Promise<number> {
               ['ack.sequential', 'ack /incident sev1, sequential'],
               ['ack.concurrent', 'ack /incident sev1, 32 concurrent', 'p99 ≤ 50 ms and ≤ 3× floor'],
             ],
-            async () => (api ? ackBench(ctx, load, api, sizes.ack) : Promise.reject(new Error('the bot did not start'))),
+            () => ackBench(ctx, load, needBot(), sizes.ack),
           );
         }
         if (args.only.has('gate')) {
-          await step('deploy gate', [['gate.throughput', 'deploy gate, 32 concurrent clients']], async () =>
-            api ? deployGateBench(load, api, sizes.gate) : Promise.reject(new Error('the bot did not start')),
-          );
+          await step('deploy gate', [['gate.throughput', 'deploy gate, 32 concurrent clients']], () => deployGateBench(load, needBot(), sizes.gate));
         }
       } finally {
-        if (bot) await (bot as BenchBot).stop();
+        await api?.stop();
       }
     }
     if (args.only.has('timers')) {
@@ -254,9 +265,11 @@ async function main(): Promise<number> {
     notes,
     goals,
   };
-  const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+  // A run of every benchmark is the latest result (and the latest of its mode); --only runs are partial.
+  const complete = BENCHMARKS.every((b) => args.only.has(b));
+  const out = fileURLToPath(new URL(complete ? './results/latest.json' : './results/partial.json', import.meta.url));
   writeReport(out, report);
-  writeReport(fileURLToPath(new URL(`./results/${mode}.json`, import.meta.url)), report);
+  if (complete) writeReport(fileURLToPath(new URL(`./results/${mode}.json`, import.meta.url)), report);
 
   console.log(`\nwarroom benchmark (${mode}) · ${report.date.slice(0, 16).replace('T', ' ')} UTC · ${m.cpus}× ${m.cpuModel} · ${m.totalMemGiB} GiB · ${m.os} · Node ${m.node}`);
   console.log(`Postgres ${services['postgres']} · Redis ${services['redis']} (hz ${services['redisHz']}) · BullMQ ${services['bullmq']} · Bolt ${services['bolt']} · ${durationS} s\n`);

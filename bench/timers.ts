@@ -255,7 +255,6 @@ export async function timersBench(ctx: RunContext, children: { load: Child; fake
       try {
         figures.push(experiment('timers.exp.hz100', 'raw BullMQ, Redis hz 100', await rawBullmq(ctx, 'raw100', sizes)));
         if (sizes.allExperiments) {
-          figures.push(experiment('timers.exp.tq_hz100', 'TimerQueue path, Redis hz 100', await timerQueuePath(ctx, 'tq100', sizes)));
           const e = await endToEnd(ctx, children, sizes, 'esc100');
           figures.push(experiment('timers.exp.e2e_hz100', 'escalation step → fake PagerDuty, Redis hz 100', e.pd));
         }

@@ -18,7 +18,7 @@ import { startBareBolt } from './lib/bare-bolt.js';
 import type { LoadResult, Sample } from './lib/load-process.js';
 import { describeLoad, interpretLoad, startMeter } from './lib/meter.js';
 import { latency, ratioOf, scalar, type Figure } from './lib/report.js';
-import { pollUntil, round, sleep, summarize } from './lib/stats.js';
+import { pollUntil, round, summarize } from './lib/stats.js';
 import { idleRss, memoryFigures, RssSampler } from './memory.js';
 
 export interface WarRoomSizes {
@@ -118,12 +118,16 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
       stormLoad = meter();
       await fakes.call('rateLimit', { method: 'conversations.create', limit: 1e9, windowMs: 1 });
     }
-    const creates = await fakes.call<{ total: number; ok: number; rateLimited: number }>('slackCalls', { method: 'conversations.create', since });
+    const creates = await fakes.call<{ total: number; ok: number; rateLimited: number; lastOkAt: number | null }>('slackCalls', { method: 'conversations.create', since });
     const firstSent = Math.min(...storm.samples.map((s) => s.start));
     const readyTimes = [...waited.ready.values()];
     const lastReady = readyTimes.length ? Math.max(...readyTimes) - firstSent : NaN;
     const perIncident = storm.samples.filter((s) => s.incidentId && waited.ready.has(s.incidentId)).map((s) => waited.ready.get(s.incidentId!)! - s.start);
     const lost = sizes.storm - waited.ready.size;
+    // Where the time went: until the last channel could be created, and the setup after it.
+    const lastCreateS = creates.lastOkAt === null ? NaN : (creates.lastOkAt - firstSent) / 1000;
+    const tailS = creates.lastOkAt === null || !readyTimes.length ? NaN : (Math.max(...readyTimes) - creates.lastOkAt) / 1000;
+    const earliestLastCreateS = ((Math.ceil(sizes.storm / sizes.limit) - 1) * sizes.windowMs) / 1000;
     const stormValue = scalar(lastReady / 1000, 's');
     const stormFloor = scalar(bound / 1000, 's');
     const stormRatio = ratioOf(stormValue, stormFloor);
@@ -144,15 +148,16 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
         conversationsCreate: creates,
         declareToReadyMs: latency(summarize(perIncident)),
         ackDuringStormMs: latency(ackStorm),
-        earliestPossibleS: round(((Math.ceil(sizes.storm / sizes.limit) - 1) * sizes.windowMs) / 1000, 2),
+        lastChannelCreatedS: round(lastCreateS, 2),
+        earliestLastChannelS: earliestLastCreateS,
+        setupAfterLastChannelS: round(tailS, 2),
         load: stormLoad,
       },
-      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows). Acks during the storm: p50 ${round(ackStorm.p50, 0)} ms, p99 ${round(ackStorm.p99, 0)} ms. ${stormLoad ? `${interpretLoad(stormLoad)} (${describeLoad(stormLoad)}).` : ''}`,
+      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times; the last channel was created at ${round(lastCreateS, 2)} s (the limit allows it from ${earliestLastCreateS} s) and its room was ready ${round(tailS, 2)} s later. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows). Acks during the storm: p50 ${round(ackStorm.p50, 0)} ms, p99 ${round(ackStorm.p99, 0)} ms. ${stormLoad ? `${interpretLoad(stormLoad)} (${describeLoad(stormLoad)}).` : ''}`,
     });
     const peak = sampler.peak;
-    figures.push(...memoryFigures({ baseline: baselineRss, idle: idle.rss, idleHeap: idle.heapUsed, peak: peak.rss, peakHeap: peak.heapUsed, stormSize: sizes.storm }));
+    figures.push(...memoryFigures({ baseline: baselineRss, idle: idle.rss, idleHeap: idle.heapUsed, idleBreakdown: idle.breakdown, peak: peak.rss, peakHeap: peak.heapUsed, stormSize: sizes.storm }));
     await bot.waitQuiet(30_000);
-    await sleep(10);
     return figures;
   } finally {
     await bot.stop();

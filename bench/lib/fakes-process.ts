@@ -53,7 +53,8 @@ serve(
     /** Counts of one method's calls since `since` (epoch ms). */
     slackCalls(p: { method: string; since: number }) {
       const calls = slack.calls(p.method).filter((c) => c.at >= p.since);
-      return { total: calls.length, ok: calls.filter((c) => c.ok).length, rateLimited: calls.filter((c) => c.status === 429).length };
+      const ok = calls.filter((c) => c.ok);
+      return { total: calls.length, ok: ok.length, rateLimited: calls.filter((c) => c.status === 429).length, lastOkAt: ok.length ? Math.max(...ok.map((c) => c.at)) : null };
     },
     /** PagerDuty events received since `since` (epoch ms), with the incident and step the bot put in them. */
     pages(p: { since: number }): PageRecord[] {

@@ -41,9 +41,9 @@ export const describeLoad = (l: ProcessLoad): string => `bot process CPU ${l.cpu
 
 /** Reads a load as a cause: a busy loop means CPU in the bot; an idle one means waiting elsewhere. */
 export function interpretLoad(l: ProcessLoad): string {
-  return l.eventLoopUtilization >= 0.8
-    ? `the bot's event loop was ${Math.round(l.eventLoopUtilization * 100)} % busy: CPU-bound in its JavaScript thread`
-    : `the bot's event loop was only ${Math.round(l.eventLoopUtilization * 100)} % busy: requests spent their time waiting (Postgres, Redis), not computing`;
+  return l.eventLoopUtilization >= 0.9
+    ? `the bot's event loop was saturated (${Math.round(l.eventLoopUtilization * 100)} % busy): CPU-bound in its JavaScript thread`
+    : `the bot's event loop had ${Math.round((1 - l.eventLoopUtilization) * 100)} % idle time: requests also waited outside the process`;
 }
 
 /**

@@ -39,7 +39,7 @@ export async function assignRole(deps: IncidentDeps, req: AssignRoleRequest): Pr
     await tx.enqueue({
       kind: 'incident.notice',
       dedupeKey: `notice-${seq}`,
-      payload: { incidentId: incident.id, where: 'war-room', text: `${mention(req.userId)} is now ${label}${handover}${by}` },
+      payload: { incidentId: incident.id, where: 'war-room', text: `${mention(req.userId)} is now ${label}${handover}${by}`, unlessSuperseded: { role: req.role, userId: req.userId } },
     });
     if (req.by !== req.userId) {
       await tx.enqueue({ kind: 'incident.invite', dedupeKey: `invite-${seq}`, payload: { incidentId: incident.id, users: [req.userId] } });

@@ -32,7 +32,12 @@ export type WorkItem =
   | { kind: 'warroom.channel'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'warroom.setup'; dedupeKey: string; payload: { incidentId: number } }
   | { kind: 'incident.sync'; dedupeKey: string; payload: { incidentId: number } }
-  | { kind: 'incident.notice'; dedupeKey: string; payload: { incidentId: number; where: 'war-room' | PolicyChannel; text: string } }
+  | {
+      kind: 'incident.notice';
+      dedupeKey: string;
+      /** `unlessSuperseded`: skip when the role has changed hands again since (a click storm posts the last word, not all). */
+      payload: { incidentId: number; where: 'war-room' | PolicyChannel; text: string; unlessSuperseded?: { role: string; userId: string } };
+    }
   | { kind: 'incident.invite'; dedupeKey: string; payload: { incidentId: number; users: string[] } }
   | { kind: 'deploy.card'; dedupeKey: string; payload: { requestId: number } }
   | { kind: 'user.dm'; dedupeKey: string; payload: { userId: string; text: string } }
@@ -165,8 +170,8 @@ export interface IncidentStore {
   warRoom(id: number): Promise<WarRoomState | null>;
   /** Records the channel and queues the rest of the setup, in one transaction. */
   channelCreated(id: number, channelId: string, channelName: string, next: WorkItem): Promise<void>;
-  /** How many incidents declared before this one still wait for their channel. */
-  channelsAhead(id: number): Promise<number>;
+  /** Incidents still waiting for their channel, oldest first. */
+  waitingForChannel(): Promise<Array<{ id: number; declaredBy: string }>>;
   /** Queues work outside a change (e.g. telling a declarer about a delay); deduplicated. */
   enqueue(item: WorkItem): Promise<void>;
   /** Records setup progress; with `audit`, the event is appended in the same transaction. */

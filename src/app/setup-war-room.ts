@@ -49,12 +49,15 @@ export async function createWarRoomChannel(deps: IncidentDeps, incidentId: numbe
       await ensureChannel(deps, incident, state);
     } catch (err) {
       if (err instanceof TransientError && err.retryAfterMs !== null) {
-        const ahead = await deps.store.channelsAhead(incidentId);
-        await deps.store.enqueue({
-          kind: 'user.dm',
-          dedupeKey: `queued-${incidentId}`,
-          payload: { userId: incident.declaredBy, text: `:hourglass: Slack is rate-limiting channel creation, so the war room for ${incidentRef(incidentId)} is queued (${ahead} ahead of it). It is recorded and will open in order; nothing is lost.` },
-        });
+        // Everyone whose room now waits behind the limit hears it once (deduplicated per incident).
+        const waiting = await deps.store.waitingForChannel();
+        for (const [ahead, w] of waiting.entries()) {
+          await deps.store.enqueue({
+            kind: 'user.dm',
+            dedupeKey: `queued-${w.id}`,
+            payload: { userId: w.declaredBy, text: `:hourglass: Slack is rate-limiting channel creation, so the war room for ${incidentRef(w.id)} is queued (${ahead} ahead of it). The incident is recorded and its room will open in order; nothing is lost.` },
+          });
+        }
       }
       throw err;
     }

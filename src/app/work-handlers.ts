@@ -23,8 +23,12 @@ export async function runWork(deps: WorkDeps, item: WorkItem, attempt: number): 
     case 'incident.sync':
       return syncIncidentView(inc, item.payload.incidentId);
     case 'incident.notice': {
-      const { incidentId, where, text } = item.payload;
+      const { incidentId, where, text, unlessSuperseded } = item.payload;
       const key = { key: item.dedupeKey, retry };
+      if (unlessSuperseded) {
+        const now = await inc.store.get(incidentId);
+        if (now?.roles[unlessSuperseded.role]?.userId !== unlessSuperseded.userId) return;
+      }
       if (where !== 'war-room') return inc.chat.postNotice({ policyChannel: where }, text, key);
       const channelId = await warRoomChannel(inc, incidentId, attempt);
       return inc.chat.postNotice({ channelId }, text, key);

@@ -222,9 +222,13 @@ export class PostgresIncidentStore implements IncidentStore {
     });
   }
 
-  async channelsAhead(id: number) {
-    const [r] = await this.db.select({ n: dsql<number>`count(*)::int` }).from(incidents).where(and(lt(incidents.id, id), isNull(incidents.channelId), isNull(incidents.failedAt)));
-    return r?.n ?? 0;
+  async waitingForChannel() {
+    return this.db
+      .select({ id: incidents.id, declaredBy: incidents.declaredBy })
+      .from(incidents)
+      .where(and(isNull(incidents.channelId), isNull(incidents.failedAt), eq(incidents.status, 'open')))
+      .orderBy(asc(incidents.id))
+      .limit(1000);
   }
 
   async enqueue(item: WorkItem) {
