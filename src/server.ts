@@ -101,7 +101,8 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const slackHealth = new SlackHealth(client, log);
   await slackHealth.check();
 
-  const chat = new SlackChat(client, policy, () => slackHealth.botUserId, log, (code) => slackHealth.failed(code));
+  const metrics = new PromMetrics();
+  const chat = new SlackChat(client, policy, () => slackHealth.botUserId, log, (code) => slackHealth.failed(code), (method, result) => metrics.slackCalls.inc({ method, result }));
   const workStore = new PostgresWorkStore(db);
   const calendar = new MarketCalendar(policy.calendar);
   const rules = new DeployRules(calendar, policy.deploy);
@@ -115,7 +116,6 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       log.warn({ err: err.message }, 'dispatch deferred to the reconciler'),
     );
   };
-  const metrics = new PromMetrics();
   const pager = new PagerDutyPager({ eventsUrl: env.PAGERDUTY_EVENTS_URL, routingKeys: opts.routingKeys ?? {}, ...(opts.pagerCa ? { ca: opts.pagerCa } : {}) });
   const sms: SmsSender = opts.twilio
     ? new TwilioSmsSender({ apiUrl: opts.twilio.apiUrl, accountSid: opts.twilio.accountSid, authToken: opts.twilio.authToken, from: opts.twilio.from })
@@ -143,7 +143,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     heartbeat,
     staleClaimMs: opts.staleClaimMs ?? env.WARROOM_STALE_CLAIM_AFTER,
   };
-  const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log };
+  const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log, metrics };
   const compliance: ComplianceDeps = {
     store: new PostgresComplianceStore(db, clock, onCommitted, onTimers),
     chat,
@@ -156,6 +156,18 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     metrics,
   };
   work = { incidents, deploys, compliance };
+  metrics.gauge('warroom_queue_jobs', 'Jobs in each queue by state', ['queue', 'state'], async () => {
+    const out: Array<[Record<string, string>, number]> = [];
+    for (const [name, q] of [['work', queue], ['channels', channelLane], ['timers', timers]] as const) {
+      for (const [state, n] of Object.entries(await q.depth())) out.push([{ queue: name, state }, n]);
+    }
+    return out;
+  });
+  metrics.gauge('warroom_compliance_runs', "Today's compliance runs by state", ['state'], async () => {
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: policy.timezone });
+    const rows = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from compliance_runs where date = ${today} group by status`;
+    return rows.map((r) => [{ state: r.status }, r.n]);
+  });
   const queue = new WorkQueue({
     redisUrl: env.REDIS_URL,
     prefix: env.REDIS_PREFIX,
@@ -221,6 +233,11 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { port: env.PORT } } : {}),
     // Bolt types params with express types it does not ship; the shape is the same.
     customRoutes: routes as never,
+  });
+  // When the request arrived, for the ack-latency histogram (observed by the listeners after ack).
+  app.use(async ({ context, next }) => {
+    context['receivedAt'] = performance.now();
+    await next();
   });
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');

@@ -6,7 +6,7 @@ import type { MarketCalendar } from '../domain/market-calendar.js';
 import type { Policy } from '../domain/policy.js';
 import type { Logger } from './deps.js';
 import { esc, mention } from './messages.js';
-import type { ChatPlatform, Clock, DeployRequest, DeployStore } from './ports.js';
+import type { ChatPlatform, Clock, DeployRequest, DeployStore, Metrics } from './ports.js';
 
 export interface DeployDeps {
   deploys: DeployStore;
@@ -16,6 +16,7 @@ export interface DeployDeps {
   calendar: MarketCalendar;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
 }
 
 /** The one answer both `/deploy-window` and the HTTP gate give. */

@@ -140,7 +140,8 @@ export async function fireStep(deps: IncidentDeps, stepId: number): Promise<void
     const status = allFailed ? 'failed' : failed ? 'partial' : 'sent';
     await tx.updateStep(step.id, { status, doneAt: deps.clock.now(), outcome: results });
     if (failed) deps.metrics.failure('escalation_step');
-    const line = timelineLine(deps, incident, step, results);
+    const deliveredLateMs = deps.clock.now().getTime() - step.dueAt.getTime();
+    const line = timelineLine(deps, incident, step, results, deliveredLateMs);
     const seq = await tx.audit({
       actor: 'warroom',
       action: 'escalation.step_fired',
@@ -322,7 +323,7 @@ async function openChecklist(deps: IncidentDeps, incident: Incident, step: StepR
 }
 
 /** "⏱ 5 min without a response: SMS to @sre-managers — 2 sent". */
-function timelineLine(deps: IncidentDeps, incident: Incident, step: StepRow, results: ActionResult[]): string {
+function timelineLine(deps: IncidentDeps, incident: Incident, step: StepRow, results: ActionResult[], deliveredLateMs: number): string {
   const offset = step.dueAt.getTime() - (incident.clockStart ?? incident.declaredAt).getTime();
   const when = offset < 1000 ? 'On declaration' : step.always ? `${humanDuration(offset)} after declaration` : `${humanDuration(offset)} without a response`;
   const parts = results.map((r) => {
@@ -330,7 +331,12 @@ function timelineLine(deps: IncidentDeps, incident: Incident, step: StepRow, res
     const counts = r.failed ? `${r.sent} sent, ${r.failed} failed` : `${r.sent} sent`;
     return `${r.action} (${counts})${r.details.length ? `: ${r.details.join('; ')}` : ''}`;
   });
-  const late = (step.latenessMs ?? 0) > LATE_NOTICE_MS ? ` — :warning: fired ${humanDuration(step.latenessMs!)} late (due ${formatClock(step.dueAt, deps.policy.timezone)})` : '';
+  const late =
+    (step.latenessMs ?? 0) > LATE_NOTICE_MS
+      ? ` — :warning: fired ${humanDuration(step.latenessMs!)} late (due ${formatClock(step.dueAt, deps.policy.timezone)})`
+      : deliveredLateMs > 5 * LATE_NOTICE_MS
+        ? ` — :warning: delivered ${humanDuration(deliveredLateMs)} after it was due (PagerDuty/SMS errors were retried)`
+        : '';
   return `:stopwatch: ${when}: ${parts.join(' · ')}${late}`;
 }
 

@@ -102,9 +102,9 @@ export interface Metrics {
   sms(result: 'sent' | 'failed' | 'retried'): void;
   nudge(): void;
   failure(kind: string): void;
+  /** Time from receiving a Slack request to acknowledging it. */
+  ack(kind: string, ms: number): void;
 }
-
-export const noMetrics: Metrics = { timerLateness: () => {}, page: () => {}, sms: () => {}, nudge: () => {}, failure: () => {} };
 
 export type StepStatus = 'pending' | 'claimed' | 'sent' | 'partial' | 'failed' | 'skipped' | 'cancelled';
 

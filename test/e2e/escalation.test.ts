@@ -168,6 +168,19 @@ describe('delivery problems', () => {
   });
 });
 
+describe('PagerDuty down for a while', () => {
+  it('the page is retried with backoff, delivered when it returns, and the war room shows the delay', async () => {
+    const next = Number((await h.sql`select coalesce(max(id), 0) + 1 as n from incidents`)[0]!['n']);
+    h.pagerduty.failNext(503, 4, (b) => b?.['dedup_key'] === `warroom-INC-${next}`);
+    const { id, room } = await declare('sev2 PagerDuty outage meanwhile');
+    expect(id).toBe(next);
+    await h.pagerduty.waitFor(() => triggers(id).length === 1, 15_000, 'page after the outage');
+    expect(h.pagerduty.events({ dedupKey: `warroom-INC-${id}`, status: 503 })).toHaveLength(4);
+    await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.startsWith(':stopwatch: On declaration: page tech-lead-oncall (1 sent)')), 5000, 'timeline line');
+    await h.command('/incident', 'resolve done', { channel: room.channel_id, user: USERS.bob });
+  }, 30_000);
+});
+
 describe('PagerDuty refuses the event (400)', () => {
   it('is reported in the war room as a failed step, not retried', async () => {
     const next = Number((await h.sql`select coalesce(max(id), 0) + 1 as n from incidents`)[0]!['n']);
@@ -191,6 +204,10 @@ describe('metrics', () => {
     expect(text).toMatch(/warroom_timer_lateness_seconds_count\{kind="esc-step"\} [1-9]/);
     expect(text).toMatch(/warroom_pages_total\{result="sent"\} [1-9]/);
     expect(text).toMatch(/warroom_sms_total\{result="sent"\} [1-9]/);
+    expect(text).toMatch(/warroom_ack_seconds_count\{kind="\/incident"\} [1-9]/);
+    expect(text).toMatch(/warroom_slack_api_calls_total\{method="conversations.create",result="ok"\} [1-9]/);
+    expect(text).toMatch(/warroom_queue_jobs\{queue="timers",state="delayed"\} \d+/);
+    expect(text).toMatch(/warroom_compliance_runs/);
   });
 });
 

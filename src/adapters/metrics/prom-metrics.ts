@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metrics, TimerSpec } from '../../app/ports.js';
 
 /** Prometheus metrics on a registry of its own (several bots in one test process must not collide). */
@@ -15,6 +15,28 @@ export class PromMetrics implements Metrics {
   private readonly smsCount = new Counter({ name: 'warroom_sms_total', help: 'SMS by result', labelNames: ['result'], registers: [this.registry] });
   private readonly nudges = new Counter({ name: 'warroom_status_nudges_total', help: 'Status-update reminders posted', registers: [this.registry] });
   private readonly failures = new Counter({ name: 'warroom_failures_total', help: 'Failures shown to humans, by kind', labelNames: ['kind'], registers: [this.registry] });
+  private readonly ackHistogram = new Histogram({
+    name: 'warroom_ack_seconds',
+    help: 'Time from receiving a Slack request to acknowledging it, by command or interaction',
+    labelNames: ['kind'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+    registers: [this.registry],
+  });
+  readonly slackCalls = new Counter({ name: 'warroom_slack_api_calls_total', help: 'Slack Web API calls by method and result', labelNames: ['method', 'result'], registers: [this.registry] });
+
+  /** Gauges read at scrape time (queue depth, compliance runs by state). */
+  gauge(name: string, help: string, labelNames: string[], collect: () => Promise<Array<[Record<string, string>, number]>>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [labels, value] of await collect()) this.set(labels, value);
+      },
+    });
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'warroom_' });
@@ -34,5 +56,8 @@ export class PromMetrics implements Metrics {
   }
   failure(kind: string): void {
     this.failures.inc({ kind });
+  }
+  ack(kind: string, ms: number): void {
+    this.ackHistogram.observe({ kind }, ms / 1000);
   }
 }

@@ -23,6 +23,7 @@ export class SlackChat implements ChatPlatform {
     private readonly botUser: () => string,
     private readonly log: Logger,
     private readonly onAuthError: (code: string) => void = () => undefined,
+    private readonly onCall: (method: string, result: string) => void = () => undefined,
   ) {}
 
   private get botUserId(): string {
@@ -31,9 +32,12 @@ export class SlackChat implements ChatPlatform {
 
   private async call<T = Record<string, any>>(method: string, args: Args, tolerate: string[] = []): Promise<T & { ok: boolean; error?: string }> {
     try {
-      return (await this.client.apiCall(method, args)) as T & { ok: boolean };
+      const r = (await this.client.apiCall(method, args)) as T & { ok: boolean };
+      this.onCall(method, 'ok');
+      return r;
     } catch (err) {
       const code = slackErrorCode(err);
+      this.onCall(method, code ?? (err as { code?: string }).code ?? 'error');
       if (code && tolerate.includes(code)) return { ok: false, error: code } as T & { ok: boolean; error: string };
       if (code && AUTH_ERRORS.has(code)) this.onAuthError(code);
       throw classifySlackError(method, err);

@@ -7,7 +7,7 @@ import { beforeSlackDeadline, ephemeral, userMessage } from './reply.js';
 
 /** `/compliance`, the card's buttons and their modals. */
 export function registerCompliance(app: App, deps: ComplianceDeps): void {
-  app.command('/compliance', async ({ command, ack }) => {
+  app.command('/compliance', async ({ command, ack, context }) => {
     let reply: string;
     try {
       const arg = (command.text ?? '').trim().toLowerCase();
@@ -18,6 +18,7 @@ export function registerCompliance(app: App, deps: ComplianceDeps): void {
       reply = userMessage(err, deps.log, { command: '/compliance', user: command.user_id });
     }
     await ack(ephemeral(reply!));
+    deps.metrics.ack('/compliance', performance.now() - Number(context['receivedAt'] ?? performance.now()));
   });
 
   for (const [actionId, kind] of [[ACTION.complianceDone, 'done'], [ACTION.complianceProblem, 'problem']] as const) {

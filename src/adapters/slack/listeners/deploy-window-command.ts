@@ -8,7 +8,7 @@ import { beforeSlackDeadline, ephemeral, userMessage } from './reply.js';
 
 /** `/deploy-window` and the Approve / Deny buttons on approval cards. */
 export function registerDeployWindow(app: App, deps: DeployDeps): void {
-  app.command('/deploy-window', async ({ command, ack }) => {
+  app.command('/deploy-window', async ({ command, ack, context }) => {
     let reply: string;
     try {
       const now = DateTime.fromJSDate(deps.clock.now()).setZone(deps.policy.timezone);
@@ -31,6 +31,7 @@ export function registerDeployWindow(app: App, deps: DeployDeps): void {
       reply = userMessage(err, deps.log, { command: '/deploy-window', user: command.user_id });
     }
     await ack(ephemeral(reply));
+    deps.metrics.ack('/deploy-window', performance.now() - Number(context['receivedAt'] ?? performance.now()));
   });
 
   for (const [actionId, approve] of [[ACTION.deployApprove, true], [ACTION.deployDeny, false]] as const) {

@@ -15,7 +15,7 @@ import { mention, severityLabel } from '../../../app/messages.js';
  * good for 3 s, and opening it is the only work left).
  */
 export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
-  app.command('/incident', async ({ command, ack, client }) => {
+  app.command('/incident', async ({ command, ack, client, context }) => {
     const ctx = { command: '/incident', user: command.user_id, channel: command.channel_id };
     let openModal: { severity: string | null; title: string | null } | null = null;
     let reply: string;
@@ -31,6 +31,7 @@ export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
       reply = userMessage(err, deps.log, ctx);
     }
     await ack(reply ? ephemeral(reply) : undefined);
+    deps.metrics.ack('/incident', performance.now() - Number(context['receivedAt'] ?? performance.now()));
     if (openModal) {
       const m: { severity: string | null; title: string | null } = openModal;
       try {

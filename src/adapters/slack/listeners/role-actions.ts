@@ -8,8 +8,9 @@ import { userMessage } from './reply.js';
 
 /** "Take" and "Assign…" on the header card. Ack at once; the card is re-rendered by a job. */
 export function registerRoleActions(app: App, deps: IncidentDeps): void {
-  app.action<BlockAction<ButtonAction>>(ACTION.roleTake, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ACTION.roleTake, async ({ ack, body, action, respond, context }) => {
     await ack();
+    deps.metrics.ack(ACTION.roleTake, performance.now() - Number(context['receivedAt'] ?? performance.now()));
     await apply(deps, respond, body.user.id, body.user.id, action.value);
   });
 
