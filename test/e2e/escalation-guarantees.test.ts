@@ -28,8 +28,9 @@ async function declare(text: string) {
 }
 
 describe('no step lost, none doubled', () => {
-  it('two processes on one Postgres and Redis fire each step once', async () => {
+  it('three processes on one Postgres and Redis run a whole Sev1 lifecycle: each step, message and page once', async () => {
     const replica = await h.startReplica();
+    const third = await h.startReplica();
     try {
       const { id } = await declare('sev1 Two replicas');
       await h.twilio.waitFor(() => smsTo(PHONES.grace, id).length === 1, 9000, 'last step');
@@ -40,8 +41,20 @@ describe('no step lost, none doubled', () => {
       expect(smsTo(PHONES.grace, id)).toHaveLength(1);
       const fired = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'escalation.step_fired'`;
       expect(fired[0]!['n']).toBe(3);
+      // The rest of the lifecycle, once each: card, announcement, resolution, PagerDuty resolve.
+      const room = await h.warRoomReady(id);
+      await h.command('/incident', 'resolve failover complete', { channel: room.channel_id, user: USERS.bob });
+      await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'resolve', dedupKey: `warroom-INC-${id}` }).length >= 1, 5000, 'PD resolve');
+      await sleep(1500);
+      const ch = h.slack.channel(room.channel_id)!;
+      expect(ch.messages.filter((m) => m.blocks?.[0]?.type === 'header')).toHaveLength(1);
+      expect(ch.messages.filter((m) => m.text.startsWith(':white_check_mark: *Resolved*'))).toHaveLength(1);
+      expect(ch.messages.filter((m) => m.text.startsWith(':stopwatch:'))).toHaveLength(3);
+      expect(h.slack.channel('incidents')!.messages.filter((m) => m.text.includes(`INC-${id}:`))).toHaveLength(1);
+      expect(h.pagerduty.events({ action: 'resolve', dedupKey: `warroom-INC-${id}` })).toHaveLength(1);
     } finally {
       await replica.stop();
+      await third.stop();
     }
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChildBot } from '../support/child-bot.js';
-import { sign, startHarness, USERS, type Harness } from '../support/harness.js';
+import { BOT_TOKEN, GATE_TOKEN, routingKeyFor, SIGNING_SECRET, sign, startHarness, TWILIO, USERS, type Harness } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
 
 /**
@@ -103,5 +103,7 @@ describe('kill -9', () => {
     await h.warRoomReady(id, 15_000);
     await h.twilio.waitFor(() => smsTo(PHONES.erin, id).length === 1, 15_000, 'step 1 by the other replica');
     await b.terminate();
+    // Whatever the processes logged, no secret is in it.
+    for (const c of children) for (const secret of [BOT_TOKEN, SIGNING_SECRET, TWILIO.authToken, GATE_TOKEN, routingKeyFor('trading-oncall')]) expect(c.output).not.toContain(secret);
   }, 60_000);
 });
