@@ -113,7 +113,7 @@ async function appendBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> 
       ratio: r,
       goal: { text: '≥ 50% of unchained rate', met: r !== null && r >= 0.5 },
       details: { chainedAppends: withChain.count, plainInserts: without.count, chainedOneWriterPerSecond: round(oneWriter.perSecond, 0), postgres: Object.fromEntries(settings.map((s) => [s.name, s.setting])) },
-      note: `one writer alone: ${round(oneWriter.perSecond, 0)}/s — with the chain-head lock held until commit, appends are serial whatever the writer count, so each pays lock + head read + insert + commit (WAL flush) in turn, while unchained inserts share commits (group commit).`,
+      note: `one writer alone: ${round(oneWriter.perSecond, 0)}/s, so ${sizes.writers} writers get ${round(withChain.perSecond / oneWriter.perSecond, 1)}× one writer with the chain against ${round(without.perSecond / oneWriter.perSecond, 1)}× without it. The chain-head lock is held until commit: appends run one at a time through head read, insert and commit (a WAL flush each, fsync ${settings.find((x) => x.name === 'fsync')?.setting}, synchronous_commit ${settings.find((x) => x.name === 'synchronous_commit')?.setting}), while unchained inserts overlap and share their flushes (group commit).`,
     };
   } finally {
     await end();

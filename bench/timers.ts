@@ -30,6 +30,7 @@ import { BenchBot, type RunContext } from './lib/bot.js';
 import type { Child } from './lib/child.js';
 import type { PageRecord } from './lib/fakes-process.js';
 import type { LoadResult } from './lib/load-process.js';
+import { describeLoad, LockSampler, startMeter, type ProcessLoad } from './lib/meter.js';
 import { latency, ratioOf, type Figure, type LatencyValue } from './lib/report.js';
 import { deleteRedisKeys, REDIS_URL, redisClient, redisServerInfo, setRedisHz } from './lib/services.js';
 import { pollUntil, round, sleep, summarize, type Summary } from './lib/stats.js';
@@ -45,6 +46,11 @@ export interface TimerSizes {
   e2eSteps: number;
   /** Seconds after declaration of the first paging step (the war room is built meanwhile). */
   e2eFirstAfterS: number;
+  /**
+   * Declarations per second. Pages then fall due at about e2eSteps × this rate per second: kept
+   * at a pace the bot sustains, so the figure is the timers' accuracy, not a backlog.
+   */
+  e2eDeclarePerS: number;
   /** Also try worker settings and TimerQueue at hz 100 (full mode). */
   allExperiments: boolean;
 }
@@ -157,7 +163,12 @@ function pagingPolicyYaml(steps: number, firstAfterS: number): string {
 }
 
 /** Escalation steps of real Sev1s reaching the fake PagerDuty. */
-async function endToEnd(ctx: RunContext, children: { load: Child; fakes: Child }, sizes: TimerSizes, tag: string): Promise<{ pd: Summary; claim: Summary; expected: number }> {
+async function endToEnd(
+  ctx: RunContext,
+  children: { load: Child; fakes: Child },
+  sizes: TimerSizes,
+  tag: string,
+): Promise<{ pd: Summary; claim: Summary; expected: number; load: ProcessLoad; lockWaiters: ReturnType<LockSampler['stop']>; pagesPerS: number }> {
   const firstAfterS = sizes.e2eFirstAfterS;
   const bot = await BenchBot.start(ctx, { name: tag, policyYaml: pagingPolicyYaml(sizes.e2eSteps, firstAfterS) });
   try {
@@ -171,8 +182,10 @@ async function endToEnd(ctx: RunContext, children: { load: Child; fakes: Child }
       await filler.close();
     }
     const since = Date.now();
-    // Declarations at 20/s; each one's paging steps fall due from +3 s, one second apart.
-    const declared = await children.load.call<LoadResult>('openLoop', { recipe: bot.slash('sev1 Escalation timing {n}', 'esc'), count: sizes.e2eIncidents, intervalMs: 50 });
+    // Each declaration's paging steps fall due from +firstAfterS, one second apart.
+    const meter = startMeter();
+    const locks = new LockSampler(bot.sql).start(50);
+    const declared = await children.load.call<LoadResult>('openLoop', { recipe: bot.slash('sev1 Escalation timing {n}', 'esc'), count: sizes.e2eIncidents, intervalMs: 1000 / sizes.e2eDeclarePerS });
     const ids = new Set(declared.samples.filter((s) => s.incidentId).map((s) => `INC-${s.incidentId}`));
     const lastDue = Date.now() + (firstAfterS + sizes.e2eSteps) * 1000;
     let pages: PageRecord[] = [];
@@ -184,6 +197,8 @@ async function endToEnd(ctx: RunContext, children: { load: Child; fakes: Child }
       Math.max(0, lastDue - Date.now()) + 15_000,
       100,
     );
+    const load = meter();
+    const lockWaiters = locks.stop();
     const steps = await bot.sql<Array<{ incident_id: number; step_index: number; due_at: Date; lateness_ms: number | null }>>`
       select incident_id, step_index, due_at, lateness_ms from escalation_steps where step_index >= 1`;
     const dueOf = new Map(steps.map((s) => [`INC-${s.incident_id}/${s.step_index}`, s.due_at.getTime()]));
@@ -198,7 +213,7 @@ async function endToEnd(ctx: RunContext, children: { load: Child; fakes: Child }
     }
     if (pdLate.length < expected) ctx.note(`end-to-end escalation (${tag}): ${pdLate.length}/${expected} paging steps reached PagerDuty in time`);
     const claim = steps.filter((s) => s.lateness_ms !== null).map((s) => s.lateness_ms!);
-    return { pd: summarize(pdLate), claim: summarize(claim), expected };
+    return { pd: summarize(pdLate), claim: summarize(claim), expected, load, lockWaiters, pagesPerS: round(sizes.e2eSteps * sizes.e2eDeclarePerS, 1) };
   } finally {
     await bot.stop();
   }
@@ -236,8 +251,8 @@ export async function timersBench(ctx: RunContext, children: { load: Child; fake
     floor: floorRef,
     ratio: e2eRatio,
     goal: { text: '≤ 1.2× floor and p99 ≤ 150 ms', met: e2eRatio !== null && e2eRatio <= 1.2 && e2eV.p99 <= 150 && e2e.pd.n >= e2e.expected },
-    details: { claimLatenessMs: latency(e2e.claim), pagesMeasured: e2e.pd.n, pagesExpected: e2e.expected },
-    note: `claim lateness (escalation_steps.lateness_ms, the step's Postgres claim) p50/p99 ${round(e2e.claim.p50, 0)}/${round(e2e.claim.p99, 0)} ms; the rest is the claim transaction and the HTTPS page.`,
+    details: { claimLatenessMs: latency(e2e.claim), pagesMeasured: e2e.pd.n, pagesExpected: e2e.expected, pagesPerSecond: e2e.pagesPerS, load: e2e.load, auditLockWaiters: e2e.lockWaiters },
+    note: `about ${e2e.pagesPerS} pages/s fall due while ${sizes.e2eDeclarePerS} Sev1s/s are declared; claim lateness (escalation_steps.lateness_ms, when the step's Postgres claim ran) p50/p99 ${round(e2e.claim.p50, 0)}/${round(e2e.claim.p99, 0)} ms, the rest is the claim transaction and the HTTPS page; ${describeLoad(e2e.load)}; sessions waiting for the audit-chain lock: mean ${e2e.lockWaiters.meanWaiting}, max ${e2e.lockWaiters.maxWaiting}.`,
   });
 
   // --- experiments: what lowers the floor ---------------------------------------------------

@@ -16,7 +16,7 @@ import type { Child } from './lib/child.js';
 import { BenchBot, type RunContext } from './lib/bot.js';
 import { startBareBolt } from './lib/bare-bolt.js';
 import type { LoadResult, Sample } from './lib/load-process.js';
-import { describeLoad, interpretLoad, startMeter } from './lib/meter.js';
+import { describeLoad, interpretLoad, LockSampler, startMeter } from './lib/meter.js';
 import { latency, ratioOf, scalar, type Figure } from './lib/report.js';
 import { pollUntil, round, summarize } from './lib/stats.js';
 import { idleRss, memoryFigures, RssSampler } from './memory.js';
@@ -96,11 +96,13 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
     await fakes.call('rateLimit', { method: 'conversations.create', limit: sizes.limit, windowMs: sizes.windowMs });
     const sampler = new RssSampler().start(50);
     const meter = startMeter();
+    const locks = new LockSampler(bot.sql).start(50);
     const since = Date.now();
     let storm: LoadResult;
     let waited: { ready: Map<number, number>; failed: number[] } = { ready: new Map(), failed: [] };
     let ids: number[] = [];
     let stormLoad: ReturnType<typeof meter> | null = null;
+    let stormLocks: ReturnType<LockSampler['stop']> | null = null;
     try {
       storm = await load.call<LoadResult>('openLoop', { recipe: bot.slash('sev1 Storm {n}', 'storm'), count: sizes.storm, intervalMs: sizes.stormMs / sizes.storm });
       ids = storm.samples.filter((s) => s.incidentId).map((s) => s.incidentId!);
@@ -116,6 +118,7 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
     } finally {
       sampler.stop();
       stormLoad = meter();
+      stormLocks = locks.stop();
       await fakes.call('rateLimit', { method: 'conversations.create', limit: 1e9, windowMs: 1 });
     }
     const creates = await fakes.call<{ total: number; ok: number; rateLimited: number; lastOkAt: number | null }>('slackCalls', { method: 'conversations.create', since });
@@ -152,8 +155,9 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
         earliestLastChannelS: earliestLastCreateS,
         setupAfterLastChannelS: round(tailS, 2),
         load: stormLoad,
+        auditLockWaiters: stormLocks,
       },
-      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times; the last channel was created at ${round(lastCreateS, 2)} s (the limit allows it from ${earliestLastCreateS} s) and its room was ready ${round(tailS, 2)} s later. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows). Acks during the storm: p50 ${round(ackStorm.p50, 0)} ms, p99 ${round(ackStorm.p99, 0)} ms. ${stormLoad ? `${interpretLoad(stormLoad)} (${describeLoad(stormLoad)}).` : ''}`,
+      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times; the last channel was created at ${round(lastCreateS, 2)} s (the limit allows it from ${earliestLastCreateS} s) and its room was ready ${round(tailS, 2)} s later. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows). Acks during the storm: p50 ${round(ackStorm.p50, 0)} ms, p99 ${round(ackStorm.p99, 0)} ms. ${stormLoad ? `${interpretLoad(stormLoad)} (${describeLoad(stormLoad)}); sessions waiting for the audit-chain lock: mean ${stormLocks?.meanWaiting}, max ${stormLocks?.maxWaiting}.` : ''}`,
     });
     const peak = sampler.peak;
     figures.push(...memoryFigures({ baseline: baselineRss, idle: idle.rss, idleHeap: idle.heapUsed, idleBreakdown: idle.breakdown, peak: peak.rss, peakHeap: peak.heapUsed, stormSize: sizes.storm }));
