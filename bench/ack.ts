@@ -114,7 +114,7 @@ async function webOnly(ctx: RunContext, run: (r: Recipe, c: number, n: number) =
     const seq = await run(recipe, 1, sizes.webOnly);
     const meter = startMeter();
     const locks = new LockSampler(web.sql).start();
-    const con = await run(recipe, sizes.concurrency, Math.max(sizes.concurrency * 2, sizes.webOnly));
+    const con = await run(recipe, sizes.concurrency, Math.max(sizes.concurrency, sizes.webOnly));
     const conLoad = meter();
     const conLocks = locks.stop();
     const seqV = latency(summarize(seq.samples.map((s) => s.ms)));

@@ -97,11 +97,12 @@ async function appendBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> 
         await tx.insert(auditPlain).values({ ...r, seq: ++plainSeq, occurredAt: new Date(), prevHash: GENESIS_HASH, hash: GENESIS_HASH });
       });
     // Warm-up: connections and prepared statements for both.
-    await rate(sizes.writers, 300, chained);
-    await rate(sizes.writers, 300, plain);
+    const warm = Math.min(300, sizes.appendMs / 3);
+    await rate(sizes.writers, warm, chained);
+    await rate(sizes.writers, warm, plain);
     const withChain = await rate(sizes.writers, sizes.appendMs, chained);
     const without = await rate(sizes.writers, sizes.appendMs, plain);
-    const oneWriter = await rate(1, Math.max(500, sizes.appendMs / 2), chained);
+    const oneWriter = await rate(1, Math.max(400, sizes.appendMs / 2), chained);
     const value = scalar(withChain.perSecond, 'appends/s');
     const floor = scalar(without.perSecond, 'inserts/s');
     const r = ratioOf(value, floor);

@@ -40,18 +40,18 @@ interface Sizes {
 /** Quick (CI, < 1 min) keeps every row and every floor, with smaller counts and shorter windows. */
 const SIZES: Record<'quick' | 'full', Sizes> = {
   quick: {
-    ack: { warmup: 8, sequential: 25, concurrent: 64, concurrency: 32, rounds: 1, webOnly: 30 },
+    ack: { warmup: 8, sequential: 20, concurrent: 64, concurrency: 32, rounds: 1, webOnly: 20 },
     gate: { concurrency: 32, durationMs: 1000, warmupMs: 300 },
-    warRoom: { oneAtATime: 10, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000 },
-    timers: { pending: 1000, firing: 200, windowMs: 1000, e2eIncidents: 10, e2eSteps: 3, e2eFirstAfterS: 2, e2eDeclarePerS: 20, allExperiments: false },
-    audit: { writers: 8, appendMs: 800, verifyRows: 100_000 },
+    warRoom: { oneAtATime: 6, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000, idleMs: 1000 },
+    timers: { pending: 1000, firing: 200, windowMs: 1000, e2eIncidents: 8, e2eSteps: 3, e2eFirstAfterS: 2, e2eDeclarePerS: 20, allExperiments: false },
+    audit: { writers: 8, appendMs: 500, verifyRows: 100_000 },
     watchdogMs: 180_000,
     compiledRss: false,
   },
   full: {
     ack: { warmup: 40, sequential: 200, concurrent: 640, concurrency: 32, rounds: 2, webOnly: 200 },
     gate: { concurrency: 32, durationMs: 8000, warmupMs: 1000 },
-    warRoom: { oneAtATime: 50, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000 },
+    warRoom: { oneAtATime: 50, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000, idleMs: 2000 },
     timers: { pending: 10_000, firing: 1000, windowMs: 10_000, e2eIncidents: 100, e2eSteps: 10, e2eFirstAfterS: 3, e2eDeclarePerS: 2, allExperiments: true },
     audit: { writers: 8, appendMs: 5000, verifyRows: 1_000_000 },
     watchdogMs: 1_200_000,
@@ -117,6 +117,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   let failures = 0;
   const services: Record<string, unknown> = { ...versions() };
+  const phaseSeconds: Record<string, number> = {};
   try {
     const id = runId();
     progress(`${mode} run ${id}: starting the fake services, the load generator and the template database`);
@@ -138,12 +139,15 @@ async function main(): Promise<number> {
     /** Runs one benchmark; a failure becomes rows that say why, and the run goes on. */
     const step = async (name: string, rows: Array<[string, string, string?]>, fn: () => Promise<Figure[]>) => {
       progress(`${name}…`);
+      const t0 = process.hrtime.bigint();
       try {
         figures.push(...(await fn()));
       } catch (err) {
         failures += 1;
         process.stderr.write(`${name} failed: ${(err as Error).stack ?? err}\n`);
         figures.push(...rows.map(([fid, label, goal]) => failedFigure(fid, label, err, goal)));
+      } finally {
+        phaseSeconds[name] = round(msSince(t0) / 1000, 1);
       }
     };
 
@@ -161,7 +165,7 @@ async function main(): Promise<number> {
       );
       if (sizes.compiledRss) {
         await step('memory of the bot compiled ahead of time', [], async () => {
-          const c = await compiledIdleRss(ctx, 1500);
+          const c = await compiledIdleRss(ctx, sizes.warRoom.idleMs);
           if (!c) return [];
           const idleMb = mb(c.rss);
           const figure: Figure = {
@@ -258,6 +262,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     mode,
     durationS,
+    phaseSeconds,
     machine: m,
     services,
     legend: 'latencies are p50 / p99 / max in ms; ratio = figure ÷ floor (p99 ÷ p99 for latencies, so lower is better there and higher is better for rates); rows marked ~ are experiments on what limits a figure',

@@ -27,6 +27,8 @@ export interface WarRoomSizes {
   stormMs: number;
   limit: number;
   windowMs: number;
+  /** How long the idle bot's RSS is watched. */
+  idleMs: number;
 }
 
 export async function warRoomBench(ctx: RunContext, children: { load: Child; fakes: Child }, sizes: WarRoomSizes, baselineRss: number): Promise<Figure[]> {
@@ -36,7 +38,7 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
   try {
     // Startup work (the compliance planner posts today's cards) must not count as "idle".
     await bot.waitQuiet(30_000);
-    const idle = await idleRss(1500);
+    const idle = await idleRss(sizes.idleMs);
 
     // --- floor: bare Bolt + the same Slack calls inline ------------------------------------
     const bare = await startBareBolt(ctx, { inlineSetup: true });
@@ -161,7 +163,6 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
     });
     const peak = sampler.peak;
     figures.push(...memoryFigures({ baseline: baselineRss, idle: idle.rss, idleHeap: idle.heapUsed, idleBreakdown: idle.breakdown, peak: peak.rss, peakHeap: peak.heapUsed, stormSize: sizes.storm }));
-    await bot.waitQuiet(30_000);
     return figures;
   } finally {
     await bot.stop();

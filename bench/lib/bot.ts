@@ -14,7 +14,7 @@ import { startWarroom, type Warroom, type WarroomOptions } from '../../src/serve
 import type { Cleanup } from './cleanup.js';
 import type { FakesInfo } from './fakes-process.js';
 import { createDatabase, deleteRedisKeys, dropDatabase, REDIS_URL } from './services.js';
-import { pollUntil, sleep } from './stats.js';
+import { pollUntil } from './stats.js';
 import { BOT_TOKEN, GATE_TOKEN, routingKeyFor, SIGNING_SECRET, TWILIO, USERS } from './workspace.js';
 import type { Recipe } from './load-process.js';
 
@@ -152,7 +152,6 @@ export class BenchBot {
       50,
     );
     if (!settled) this.ctx.note(`bot ${this.name} did not settle within ${timeoutMs / 1000} s (outbox work or escalation steps still pending)`);
-    await sleep(100);
     return settled !== null;
   }
 

@@ -115,6 +115,8 @@ export interface Report {
   date: string;
   mode: 'quick' | 'full';
   durationS: number;
+  /** Wall time of each benchmark, to keep the modes within their budgets. */
+  phaseSeconds: Record<string, number>;
   machine: Machine;
   services: Record<string, unknown>;
   /** How to read the table. */

@@ -42,7 +42,11 @@ describe('incident storm', () => {
     expect(h.slack.calls('conversations.create').some((c) => c.status === 429)).toBe(true);
     // Declarers whose rooms waited were told, once each.
     const told = new Set(h.slack.channels().filter((c) => c.id.startsWith('D')).flatMap((c) => c.messages).filter((m) => m.text.includes('is queued')).map((m) => /INC-(\d+)/.exec(m.text)![1]));
-    expect(told.size).toBeGreaterThan(150);
+    // Everyone whose room waited noticeably behind the limit was told (how many depends on how
+    // fast the declarations came in against the limit).
+    const delayed = await h.sql`select id from incidents where ready_at - declared_at > interval '6 seconds'`;
+    expect(delayed.length).toBeGreaterThan(0);
+    for (const d of delayed) expect(told.has(String(d['id']))).toBe(true);
     // Bounded: the whole test process (vitest, the bot, the fakes) grew by well under 300 MB.
     expect(rssPeak - rssBefore).toBeLessThan(300 * 1024 * 1024);
   }, 120_000);
