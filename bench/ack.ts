@@ -18,7 +18,7 @@ import type { Child } from './lib/child.js';
 import { BenchBot, type RunContext } from './lib/bot.js';
 import { startBareBolt } from './lib/bare-bolt.js';
 import type { LoadResult, Recipe } from './lib/load-process.js';
-import { describeLoad, interpretLoad, LockSampler, startMeter, type ProcessLoad } from './lib/meter.js';
+import { describeLoad, LockSampler, startMeter, type ProcessLoad } from './lib/meter.js';
 import { latency, ratioOf, type Figure, type LatencyValue } from './lib/report.js';
 import { round, summarize } from './lib/stats.js';
 
@@ -95,7 +95,7 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
         ratio: conRatio,
         goal: { text: goalText, met: botErrors === 0 && conV.p99 <= 50 && conRatio !== null && conRatio <= 3 },
         details: { p50Ratio: conF.p50 > 0 ? round(conV.p50 / conF.p50, 2) : null, errors: botErrors, load: conLoad, auditLockWaiters: conLocks },
-        ...(conLoad ? { note: `${describeLoad(conLoad)}; sessions waiting for the audit-chain lock: mean ${conLocks?.meanWaiting}, max ${conLocks?.maxWaiting}.` } : {}),
+        ...(conLoad ? { note: `sessions waiting for the audit-chain lock: mean ${conLocks?.meanWaiting}, max ${conLocks?.maxWaiting}; ${describeLoad(conLoad)}.` } : {}),
       },
     ];
     if (sizes.webOnly > 0) figures.push(...(await webOnly(ctx, run, sizes, { seq: seqF, con: conF })));
@@ -130,7 +130,7 @@ async function webOnly(ctx: RunContext, run: (r: Recipe, c: number, n: number) =
         goal: null,
         experiment: true,
         details: { load: conLoad, auditLockWaiters: conLocks },
-        note: `${interpretLoad(conLoad)} (${describeLoad(conLoad)}); sessions waiting for the audit-chain lock: mean ${conLocks.meanWaiting}, max ${conLocks.maxWaiting} — every declaration appends to the chain under one advisory lock held until its commit.`,
+        note: `acks and records only, nothing runs behind it. Sessions waiting for the audit-chain lock: mean ${conLocks.meanWaiting}, max ${conLocks.maxWaiting} (every declaration appends to the chain under one advisory lock held until its commit); ${describeLoad(conLoad)}.`,
       },
     ];
   } finally {

@@ -7,7 +7,7 @@
 import type { Child } from './lib/child.js';
 import type { BenchBot } from './lib/bot.js';
 import type { LoadResult, Recipe } from './lib/load-process.js';
-import { describeLoad, interpretLoad, LockSampler, startMeter } from './lib/meter.js';
+import { describeLoad, LockSampler, startMeter } from './lib/meter.js';
 import { latency, ratioOf, scalar, type Figure } from './lib/report.js';
 import { round, summarize } from './lib/stats.js';
 import { GATE_TOKEN } from './lib/workspace.js';
@@ -65,7 +65,7 @@ export async function deployGateBench(load: Child, bot: BenchBot, sizes: GateSiz
         load: gateLoad,
         auditLockWaiters: gateLocks,
       },
-      note: `gate p50/p99 ${round(summarize(g.samples.map((s) => s.ms)).p50, 1)}/${round(summarize(g.samples.map((s) => s.ms)).p99, 1)} ms; every answer appends an audit event (${auditAfter - auditBefore} for ${g.samples.length} requests), serialized on the audit chain's advisory lock (sessions waiting for it: mean ${gateLocks.meanWaiting}, max ${gateLocks.maxWaiting}); ${interpretLoad(gateLoad)} (${describeLoad(gateLoad)}).${g.errors ? ` ${g.errors} errors: ${g.firstError}` : ''}`,
+      note: `gate p50/p99 ${round(summarize(g.samples.map((s) => s.ms)).p50, 1)}/${round(summarize(g.samples.map((s) => s.ms)).p99, 1)} ms; every answer appends an audit event (${auditAfter - auditBefore} for ${g.samples.length} requests), serialized on the audit chain's advisory lock (sessions waiting for it: mean ${gateLocks.meanWaiting}, max ${gateLocks.maxWaiting}); ${describeLoad(gateLoad)}.${g.errors ? ` ${g.errors} errors: ${g.firstError}` : ''}`,
     },
   ];
 }

@@ -16,7 +16,7 @@ import type { Child } from './lib/child.js';
 import { BenchBot, type RunContext } from './lib/bot.js';
 import { startBareBolt } from './lib/bare-bolt.js';
 import type { LoadResult, Sample } from './lib/load-process.js';
-import { describeLoad, interpretLoad, LockSampler, startMeter } from './lib/meter.js';
+import { describeLoad, LockSampler, startMeter } from './lib/meter.js';
 import { latency, ratioOf, scalar, type Figure } from './lib/report.js';
 import { pollUntil, round, summarize } from './lib/stats.js';
 import { idleRss, memoryFigures, RssSampler } from './memory.js';
@@ -159,7 +159,7 @@ export async function warRoomBench(ctx: RunContext, children: { load: Child; fak
         load: stormLoad,
         auditLockWaiters: stormLocks,
       },
-      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times; the last channel was created at ${round(lastCreateS, 2)} s (the limit allows it from ${earliestLastCreateS} s) and its room was ready ${round(tailS, 2)} s later. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows). Acks during the storm: p50 ${round(ackStorm.p50, 0)} ms, p99 ${round(ackStorm.p99, 0)} ms. ${stormLoad ? `${interpretLoad(stormLoad)} (${describeLoad(stormLoad)}); sessions waiting for the audit-chain lock: mean ${stormLocks?.meanWaiting}, max ${stormLocks?.maxWaiting}.` : ''}`,
+      note: `${waited.ready.size}/${sizes.storm} ready, ${lost} lost; conversations.create answered 429 ${creates.rateLimited} times; the last channel was created at ${round(lastCreateS, 2)} s (the limit allows it from ${earliestLastCreateS} s) and its room was ready ${round(tailS, 2)} s later. The bot retries a 429 after Retry-After (whole seconds) via BullMQ moveToDelayed, so each retry also pays the delayed-job wake-up lateness (see the timer rows). Acks during the storm: p50 ${round(ackStorm.p50, 0)} ms, p99 ${round(ackStorm.p99, 0)} ms.${stormLoad ? ` Sessions waiting for the audit-chain lock: mean ${stormLocks?.meanWaiting}, max ${stormLocks?.maxWaiting}; ${describeLoad(stormLoad)}.` : ''}`,
     });
     const peak = sampler.peak;
     figures.push(...memoryFigures({ baseline: baselineRss, idle: idle.rss, idleHeap: idle.heapUsed, idleBreakdown: idle.breakdown, peak: peak.rss, peakHeap: peak.heapUsed, stormSize: sizes.storm }));

@@ -33,7 +33,7 @@ import { deployGateRoutes } from './http/deploy-gate.js';
 import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
-import { WorkQueue } from './adapters/queue/work-queue.js';
+import { WorkQueue, type WorkQueueOptions } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { boltLogger } from './adapters/slack/bolt-logger.js';
 import { SlackHealth } from './adapters/slack/slack-health.js';
@@ -168,37 +168,23 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     const rows = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from compliance_runs where date = ${today} group by status`;
     return rows.map((r) => [{ state: r.status }, r.n]);
   });
-  const queue = new WorkQueue({
-    redisUrl: env.REDIS_URL,
-    prefix: env.REDIS_PREFIX,
-    store: workStore,
-    run: (item, attempt) => runWork(work, item, attempt),
-    onFailed: (item, error) => onWorkFailed(work, item, error),
-    log,
-    backoffMs: env.WARROOM_RETRY_BACKOFF,
-    reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
-    stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
-    excludeKinds: ORDERED_KINDS,
-    ...opts.queue,
-  });
+  const lane = (extra: Partial<WorkQueueOptions>) =>
+    new WorkQueue({
+      redisUrl: env.REDIS_URL,
+      prefix: env.REDIS_PREFIX,
+      store: workStore,
+      run: (item, attempt) => runWork(work, item, attempt),
+      onFailed: (item, error) => onWorkFailed(work, item, error),
+      log,
+      backoffMs: env.WARROOM_RETRY_BACKOFF,
+      reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
+      stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
+      ...opts.queue,
+      ...extra,
+    });
+  const queue = lane({ excludeKinds: ORDERED_KINDS });
   // Channel creation (Slack Tier 2) in declaration order, paused as a whole by a 429.
-  const channelLane = new WorkQueue({
-    name: 'channels',
-    kinds: ORDERED_KINDS,
-    ordered: true,
-    redisUrl: env.REDIS_URL,
-    prefix: env.REDIS_PREFIX,
-    store: workStore,
-    run: (item, attempt) => runWork(work, item, attempt),
-    onFailed: (item, error) => onWorkFailed(work, item, error),
-    log,
-    backoffMs: env.WARROOM_RETRY_BACKOFF,
-    reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
-    stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
-    ...(opts.queue?.attempts ? { attempts: opts.queue.attempts } : {}),
-    ...(opts.queue?.backoffMs ? { backoffMs: opts.queue.backoffMs } : {}),
-    ...(opts.queue?.reconcileEveryMs ? { reconcileEveryMs: opts.queue.reconcileEveryMs } : {}),
-  });
+  const channelLane = lane({ name: 'channels', kinds: ORDERED_KINDS, ordered: true });
 
   const routes = [
     ...healthRoutes({

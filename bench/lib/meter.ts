@@ -37,14 +37,8 @@ export function startMeter(): () => ProcessLoad {
   };
 }
 
-export const describeLoad = (l: ProcessLoad): string => `bot process CPU ${l.cpuPercent} %, event loop ${Math.round(l.eventLoopUtilization * 100)} % busy (delay p99 ${l.eventLoopDelayP99Ms} ms), load average ${l.loadAvg1m}`;
-
-/** Reads a load as a cause: a busy loop means CPU in the bot; an idle one means waiting elsewhere. */
-export function interpretLoad(l: ProcessLoad): string {
-  return l.eventLoopUtilization >= 0.9
-    ? `the bot's event loop was saturated (${Math.round(l.eventLoopUtilization * 100)} % busy): CPU-bound in its JavaScript thread`
-    : `the bot's event loop had ${Math.round((1 - l.eventLoopUtilization) * 100)} % idle time: requests also waited outside the process`;
-}
+export const describeLoad = (l: ProcessLoad): string =>
+  `bot process: CPU ${l.cpuPercent} % of a core, event loop ${Math.round(l.eventLoopUtilization * 100)} % busy (delay p99 ${l.eventLoopDelayP99Ms} ms); machine load average ${l.loadAvg1m}`;
 
 /**
  * Samples, every `everyMs`, how many of this database's sessions wait for an advisory lock (the

@@ -1,16 +1,7 @@
 import { z } from 'zod';
-import { ConfigError, formatIssues } from './policy-schema.js';
-import { parseDuration } from '../domain/duration.js';
+import { ConfigError, duration, formatIssues } from './policy-schema.js';
 import type { ApiScope } from '../domain/policy.js';
 
-const durationVar = z.string().transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 const url = (schemes: string[]) =>
   z.string().refine((v) => {
@@ -50,11 +41,11 @@ const envSchema = z.object({
   /** Pinged after every escalation reconciliation (a dead-man switch such as healthchecks.io). */
   HEARTBEAT_URL: url(['http', 'https']).optional(),
   /** How often Postgres is checked for work and timers Redis may have lost. */
-  WARROOM_RECONCILE_EVERY: durationVar.default(30_000),
+  WARROOM_RECONCILE_EVERY: duration.default(30_000),
   /** A step claimed this long ago and not confirmed sent is run again (its process died). */
-  WARROOM_STALE_CLAIM_AFTER: durationVar.default(60_000),
+  WARROOM_STALE_CLAIM_AFTER: duration.default(60_000),
   /** First retry delay of failed work (doubles per attempt). */
-  WARROOM_RETRY_BACKOFF: durationVar.default(1000),
+  WARROOM_RETRY_BACKOFF: duration.default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,7 +9,8 @@ import { MarketCalendar } from '../domain/market-calendar.js';
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.yml', import.meta.url));
 
-const duration = z.string().transform((text, ctx) => {
+/** `30s`, `5m`, `4h`, `1h30m`, in milliseconds; also used for duration environment variables. */
+export const duration = z.string().transform((text, ctx) => {
   try {
     return parseDuration(text);
   } catch (err) {
