@@ -62,7 +62,15 @@ export class WorkQueue {
       items.map(({ id, item }) => ({
         name: item.kind,
         data: { workId: id },
-        opts: { jobId: workJobId(id), attempts, backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 }, removeOnComplete: true, removeOnFail: 5000 },
+        opts: {
+          jobId: workJobId(id),
+          attempts,
+          backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 },
+          removeOnComplete: true,
+          removeOnFail: 5000,
+          // The ordered lane runs incidents by number, whichever request committed first.
+          ...(this.opts.ordered && 'incidentId' in item.payload ? { priority: Math.min(2_097_151, Math.max(1, item.payload.incidentId)) } : {}),
+        },
       })),
     );
   }
