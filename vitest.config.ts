@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file gets its own database and Redis prefix; two cores, so not too many at once.
-    maxWorkers: 3,
+    maxWorkers: 2,
     fileParallelism: true,
   },
 });

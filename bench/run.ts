@@ -9,7 +9,7 @@
  * Everything the run creates (databases, Redis keys, servers, child processes, a Redis setting)
  * is undone at the end, on failure, on Ctrl-C and on the watchdog's timeout.
  */
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ackBench, type AckSizes } from './ack.js';
@@ -73,15 +73,15 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<BenchName> } {
 }
 
 function versions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
+  // Read from node_modules directly: some packages' export maps hide their package.json.
   const v = (pkg: string) => {
     try {
-      return String(require(`${pkg}/package.json`).version);
+      return String(JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')).version);
     } catch {
       return '?';
     }
   };
-  return { bullmq: v('bullmq'), bolt: v('@slack/bolt'), ioredis: v('ioredis'), postgresJs: v('postgres') };
+  return { bullmq: v('bullmq'), bolt: v('@slack/bolt'), ioredis: v('ioredis'), postgresJs: v('postgres'), drizzle: v('drizzle-orm') };
 }
 
 async function main(): Promise<number> {

@@ -47,6 +47,11 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
     });
     if (!result.created) return result;
     const { incident } = result;
+    await tx.enqueue({ kind: 'warroom.channel', dedupeKey: `channel-${incident.id}`, payload: { incidentId: incident.id } });
+    // The response clock starts now (or at the next staffed session): steps are rows before any timer.
+    await startLadder(deps, tx, incident, incident.declaredAt);
+    await tx.saveIncident(incident);
+    // Last: appending takes the audit chain's lock, held until commit, so it is held briefly.
     await tx.audit({
       actor: req.declaredBy,
       action: 'incident.declared',
@@ -54,10 +59,6 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
       subject: `INC-${incident.id}`,
       data: { title, severity: req.severity, customer_impact: customerImpact, service, private: incident.isPrivate },
     });
-    await tx.enqueue({ kind: 'warroom.channel', dedupeKey: `channel-${incident.id}`, payload: { incidentId: incident.id } });
-    // The response clock starts now (or at the next staffed session): steps are rows before any timer.
-    await startLadder(deps, tx, incident, incident.declaredAt);
-    await tx.saveIncident(incident);
     return result;
   });
 }

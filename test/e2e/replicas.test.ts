@@ -40,7 +40,7 @@ describe('several replicas behave as one bot', () => {
     expect(h.slack.calls('conversations.create')).toHaveLength(12);
   });
 
-  it('racing clicks on both replicas end in one consistent holder, shown on the card', async () => {
+  it('racing clicks on both replicas end in one consistent holder, shown on the card', { timeout: 60_000 }, async () => {
     const id = incidentIdFrom(await h.command('/incident', 'sev2 Click race'));
     const room = await h.warRoomReady(id);
     const clickers = [USERS.alice, USERS.bob, USERS.carol, USERS.dave, USERS.erin];

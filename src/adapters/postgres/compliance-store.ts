@@ -49,7 +49,7 @@ export class PostgresComplianceStore implements ComplianceStore {
         },
       }),
     );
-    if (timers.length) await this.onTimers(timers);
+    if (timers.length) void this.onTimers(timers);
     return result;
   }
 

@@ -100,7 +100,7 @@ export class PostgresIncidentStore implements IncidentStore {
   async transaction<T>(fn: (tx: IncidentTx) => Promise<T>): Promise<T> {
     const timers: TimerSpec[] = [];
     const result = await withOutbox(this.db, this.onCommitted, (tx, enqueued) => fn(this.txApi(tx, enqueued, timers)));
-    if (timers.length) await this.onTimers(timers);
+    if (timers.length) void this.onTimers(timers); // as with work: the reconciler covers a lost wake-up
     return result;
   }
 

@@ -22,6 +22,8 @@ export async function enqueueWork(tx: Tx, item: WorkItem, into: Enqueued): Promi
 export async function withOutbox<T>(db: Db, onCommitted: OnCommitted, fn: (tx: Tx, enqueued: Enqueued) => Promise<T>): Promise<T> {
   const enqueued: Enqueued = [];
   const result = await db.transaction((tx) => fn(tx, enqueued));
-  if (enqueued.length) await onCommitted(enqueued);
+  // Not awaited: the ack must not wait for Redis. The work is committed; if this hand-off is
+  // lost, the reconciler queues it from Postgres.
+  if (enqueued.length) void onCommitted(enqueued);
   return result;
 }
