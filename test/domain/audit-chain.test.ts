@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier, GENESIS_HASH, canonicalJson, chain, type ChainedAuditRecord } from '../../src/domain/audit-chain.js';
+import { ChainVerifier, GENESIS_HASH, canonicalJson, chain, encodeAuditRecord, type ChainedAuditRecord } from '../../src/domain/audit-chain.js';
 
 function build(n: number): ChainedAuditRecord[] {
   const rows: ChainedAuditRecord[] = [];
@@ -26,6 +26,14 @@ describe('audit chain', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
   });
   it('an intact chain verifies', () => expect(verify(build(50))).toBeNull());
+  it('the hand-written encoding is exactly the canonical JSON of the record', () => {
+    for (const r of build(5)) {
+      const fields = { seq: r.seq, occurred_at: r.occurredAt.toISOString(), actor: r.actor, action: r.action, incident_id: r.incidentId, subject: r.subject, data: r.data, prev_hash: r.prevHash };
+      expect(encodeAuditRecord(r, r.prevHash)).toBe(canonicalJson(fields));
+    }
+    const odd = { seq: 7, occurredAt: new Date(0), actor: 'U"1\\', action: 'a\nb', incidentId: null, subject: '<x>&', data: { z: [null, { b: '€' }], a: 1.5 } };
+    expect(encodeAuditRecord(odd, 'h')).toBe(canonicalJson({ seq: 7, occurred_at: new Date(0).toISOString(), actor: odd.actor, action: odd.action, incident_id: null, subject: odd.subject, data: odd.data, prev_hash: 'h' }));
+  });
   it('an altered row is named', () => {
     const rows = build(10);
     rows[4] = { ...rows[4]!, actor: 'U2' };
