@@ -31,8 +31,9 @@ afterAll(async () => {
 const cards = (title: string) => h.slack.channel('compliance')!.messages.filter((m) => m.blocks?.[0]?.text?.text?.startsWith(title));
 
 describe('compliance reminders survive replicas, Redis loss and downtime', () => {
-  it('two processes and a Redis flush before opening: the card is posted once', { timeout: 60_000 }, async () => {
+  it('three processes and a Redis flush before opening: the card is posted once', { timeout: 60_000 }, async () => {
     const replica = await h.startReplica();
+    const third = await h.startReplica();
     try {
       expect(cards('FINRA CAT reporting')).toHaveLength(0);
       expect(await h.flushRedis()).toBeGreaterThan(0);
@@ -42,6 +43,7 @@ describe('compliance reminders survive replicas, Redis loss and downtime', () =>
       expect(cards('FINRA CAT reporting')).toHaveLength(1);
     } finally {
       await replica.stop();
+      await third.stop();
     }
   });
 

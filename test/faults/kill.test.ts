@@ -89,6 +89,36 @@ describe('kill -9', () => {
     await b.kill9();
   }, 60_000);
 
+  it('during a compliance run (the card being posted): after restart the card is there once', async () => {
+    // A task that opens a few seconds from now; Slack is slow to post it, and the process dies mid-post.
+    const { DateTime } = await import('luxon');
+    const { shortPolicyYaml } = await import('../support/short-policy.js');
+    const at = (s: number) => DateTime.now().setZone('America/New_York').plus({ seconds: s }).toFormat('HH:mm:ss');
+    const yaml = shortPolicyYaml((p) => {
+      p.compliance = { digest_at: '23:59:59', tasks: [{ id: 'kill-report', title: 'Killed compliance report', owner: 'compliance', kind: 'automated', days: 'every-day', opens: at(6), due: at(120) }] };
+    });
+    const mk = () => {
+      const c = new ChildBot({ dbUrl: h.dbUrl, redisPrefix: h.redisPrefix, slack: h.slack, pagerduty: h.pagerduty, twilio: h.twilio, policyYaml: yaml, pdServices: Object.keys(h.policy.pagerduty.services) });
+      children.push(c);
+      return c;
+    };
+    const cards = () => h.slack.channel('compliance')!.messages.filter((m) => m.blocks?.[0]?.text?.text?.startsWith('Killed compliance report'));
+    const a = mk();
+    await a.start();
+    h.slack.setLatency(1500, 'chat.postMessage');
+    await h.slack.waitFor(() => h.slack.calls('chat.postMessage').some((c) => JSON.stringify(c.args['blocks'] ?? '').includes('Killed compliance report')) || null, 15_000, 'card post started').catch(() => undefined);
+    await a.kill9();
+    h.slack.setLatency(0, 'chat.postMessage');
+    const b = mk();
+    await b.start();
+    await h.slack.waitFor(() => cards().length > 0, 15_000, 'card after restart');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(cards()).toHaveLength(1);
+    const opened = await h.sql`select count(*)::int as n from audit_events where action = 'compliance.opened' and subject like 'kill-report/%'`;
+    expect(opened[0]!['n']).toBe(1);
+    await b.kill9();
+  }, 60_000);
+
   it('SIGTERM: stops taking work, exits 0 quickly; a second replica carries on', async () => {
     const a = child();
     const b = child();
