@@ -11,6 +11,8 @@ const CHAIN_HEAD_LOCK = 7_461_007_002;
 
 /** Appends one event to the chain inside the caller's transaction; returns its sequence number. */
 export async function appendAudit(tx: Tx | Db, entry: AuditEntry, at: Date): Promise<number> {
+  // Two statements on purpose: under READ COMMITTED a statement reads from the snapshot taken when
+  // it starts, so the head must be read by a statement that begins after the lock is held.
   await tx.execute(dsql`select pg_advisory_xact_lock(${CHAIN_HEAD_LOCK})`);
   const [head] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   const record = chain(

@@ -61,9 +61,38 @@ export class TimerQueue implements Timers {
     return r;
   }
 
+  /**
+   * BullMQ's worker sleeps in BZPOPMIN on the queue's marker until the next delayed job is due,
+   * and Redis ends that wait only on its server tick (every 100 ms at the default hz 10): a due
+   * job is released 0–100 ms late. Touching the marker at the due instant wakes the workers at
+   * once (measured in bench/timers.ts: p99 ≈ 4 ms instead of ≈ 95 ms). Any replica's nudge wakes
+   * every worker; a lost nudge only means the old 0–100 ms.
+   */
+  private readonly nudges = new Map<number, NodeJS.Timeout>();
+  private readonly nudgeHorizonMs = 15 * 60_000;
+
+  private nudgeAt(at: number): void {
+    const delay = at - Date.now();
+    if (delay <= 0 || delay > this.nudgeHorizonMs || this.nudges.has(at)) return;
+    const t = setTimeout(() => {
+      this.nudges.delete(at);
+      const marker = this.queue.keys['marker'];
+      if (marker) void this.nudgeConnection().zadd(marker, at, '1').catch(() => undefined);
+    }, delay);
+    t.unref();
+    this.nudges.set(at, t);
+  }
+
+  private nudger: Redis | null = null;
+  private nudgeConnection(): Redis {
+    this.nudger ??= this.redis();
+    return this.nudger;
+  }
+
   async wake(specs: TimerSpec[]): Promise<void> {
     if (specs.length === 0) return;
     const now = Date.now();
+    for (const t of specs) this.nudgeAt(t.at.getTime());
     await this.queue.addBulk(
       specs.map((t) => {
         const data = { ...t, at: t.at.getTime() } as TimerData;
@@ -120,6 +149,8 @@ export class TimerQueue implements Timers {
   }
 
   async close(): Promise<void> {
+    for (const t of this.nudges.values()) clearTimeout(t);
+    this.nudges.clear();
     await this.worker?.close();
     await this.queue.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
