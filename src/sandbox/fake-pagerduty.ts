@@ -11,11 +11,11 @@
  * scopes it per service; tests use distinct keys). Left out: rate limits unless `failNext(429)`,
  * change events, images validation.
  */
+import { closeNow, listenLocal } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 
 export type FakePagerDutyFault = 400 | 429 | 500 | 502 | 503;
 
@@ -57,12 +57,8 @@ export class FakePagerDuty {
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer({ key: this.key, cert: this.cert }, (req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.port = await listenLocal(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
@@ -71,9 +67,7 @@ export class FakePagerDuty {
     this.server = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    // Clients keep connections alive; without this close() waits for them.
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   get eventsUrl(): string {

@@ -13,9 +13,9 @@
  * Visibility follows Slack: a private channel the bot is not in does not exist for the bot, so
  * every method answers `channel_not_found` for it (except `conversations.join`).
  */
+import { closeNow, listenLocal } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -434,22 +434,15 @@ export class FakeSlack {
         res.end(String(err));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.port = await listenLocal(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    // WebClient keeps connections alive; close them or close() waits for their idle timeout.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await closeNow(server);
   }
 
   get baseUrl(): string {

@@ -6,9 +6,9 @@
  * MessagingServiceSid, media, status callbacks, delivery (every message stays 'queued'), smart
  * encoding, and rate limits unless injected with `failNext`.
  */
+import { closeNow, listenLocal } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 export interface FakeTwilioOptions {
   accountSid: string;
@@ -65,20 +65,15 @@ export class FakeTwilio {
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.port = await listenLocal(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = null;
-    server.closeAllConnections(); // fetch keeps connections alive
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   get apiUrl(): string {
