@@ -144,3 +144,18 @@ describe('regulatory checklist', () => {
     expect(audit.map((a) => a['action'])).toEqual(['regulatory.checklist_opened', 'regulatory.item_refused', 'regulatory.item_done', 'regulatory.checklist_reminded']);
   });
 });
+
+describe('Twilio down for a while', () => {
+  it('texts are retried with backoff and delivered when it returns; nobody texted twice; logs name the incident', async () => {
+    h.twilio.failNext({ status: 503 }, 3);
+    const { id } = await declare('sev1 Carrier outage meanwhile');
+    await h.twilio.waitFor(() => smsTo(PHONES.heidi, id).length >= 1 && smsTo(PHONES.ivan, id).length >= 1, 15_000, 'executives texted after the outage');
+    await sleep(1500);
+    expect(smsTo(PHONES.heidi, id).filter((m) => m.body.includes('just declared'))).toHaveLength(1);
+    expect(smsTo(PHONES.ivan, id)).toHaveLength(1);
+    expect(h.twilio.requests().filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(3);
+    expect(h.logs.join('')).toContain(`"incident":"INC-${id}"`);
+    const room = await h.warRoomReady(id);
+    await h.command('/incident', 'resolve carrier back', { channel: room.channel_id, user: USERS.bob });
+  }, 30_000);
+});

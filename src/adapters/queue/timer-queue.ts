@@ -139,7 +139,7 @@ export class TimerQueue implements Timers {
         await job.moveToDelayed(Date.now() + err.retryAfterMs, job.token);
         throw new DelayedError();
       }
-      this.opts.log.warn({ timer: job.id, err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'timer handler failed; will retry');
+      this.opts.log.warn({ timer: job.id, ...('incidentId' in spec ? { incident: `INC-${spec.incidentId}` } : {}), err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'timer handler failed; will retry');
       throw err;
     }
   }

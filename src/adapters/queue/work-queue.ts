@@ -105,10 +105,12 @@ export class WorkQueue {
     const attempt = job.attemptsMade + 1;
     try {
       await this.opts.run(stored.item, starts);
+      this.opts.log.info({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), start: starts }, 'work done');
       await this.opts.store.finish(stored.id, 'done');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await this.opts.store.attempted(stored.id, message);
+      this.opts.log.warn({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt }, 'work failed; will retry');
       if (err instanceof TransientError && err.retryAfterMs !== null) {
         if (this.opts.ordered) {
           // Pause the lane; the job goes back to the head of the queue, order kept.
@@ -121,7 +123,7 @@ export class WorkQueue {
       }
       const final = err instanceof PermanentError || attempt >= (job.opts.attempts ?? 1);
       if (!final) throw err;
-      this.opts.log.error({ kind: stored.item.kind, key: stored.item.dedupeKey, err: message, attempt }, 'work failed for good');
+      this.opts.log.error({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt }, 'work failed for good');
       await this.opts.store.finish(stored.id, 'failed', message);
       await this.opts.onFailed(stored.item, message);
     }
@@ -137,4 +139,9 @@ export class WorkQueue {
     await this.queue.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
+}
+
+/** Log lines about an incident carry its number, so `incident="INC-42"` finds all of them. */
+function incidentOf(item: WorkItem): { incident?: string } {
+  return 'incidentId' in item.payload ? { incident: `INC-${item.payload.incidentId}` } : {};
 }
