@@ -217,16 +217,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     pgProxy,
     redisPrefix: prefix,
     async flushRedis() {
+      // Atomic, like a Redis restart without persistence: deleting key by key while the workers
+      // run would leave half-deleted jobs that no real Redis failure produces.
       const redis = new Redis(REDIS_URL);
       try {
-        let n = 0;
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) n += await redis.del(...keys);
-        } while (cursor !== '0');
-        return n;
+        const script = "local ks = redis.call('keys', ARGV[1]) for i = 1, #ks, 500 do redis.call('del', unpack(ks, i, math.min(i + 499, #ks))) end return #ks";
+        return Number(await redis.eval(script, 0, `${prefix}:*`));
       } finally {
         redis.disconnect();
       }
