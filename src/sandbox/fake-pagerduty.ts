@@ -11,7 +11,7 @@
  * scopes it per service; tests use distinct keys). Left out: rate limits unless `failNext(429)`,
  * change events, images validation.
  */
-import { closeNow, listenLocal } from './listen.js';
+import { closeNow, listenLocal, pollUntil, type Probe } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -115,22 +115,8 @@ export class FakePagerDuty {
     this.latencyMs = 0;
   }
 
-  async waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined && v !== false && v !== null) return v;
-      } catch (err) {
-        lastError = err; // probes often index into arrays that are not filled yet
-      }
-      if (Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const recent = this.log.slice(-10).map((e) => `  ${e.status} ${e.body?.event_action ?? '?'} ${e.body?.dedup_key ?? '-'} ${e.body?.payload?.summary ?? ''}`.trimEnd());
-    const cause = lastError instanceof Error ? `\nlast probe error: ${lastError.message}` : '';
-    throw new Error(`FakePagerDuty.waitFor timed out after ${timeoutMs} ms waiting for ${what}${cause}\nlast events:\n${recent.join('\n') || '  (none)'}`);
+  waitFor<T>(probe: Probe<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+    return pollUntil('FakePagerDuty', probe, timeoutMs, what, () => this.log.slice(-10).map((e) => `  ${e.status} ${e.body?.event_action ?? '?'} ${e.body?.dedup_key ?? '-'} ${e.body?.payload?.summary ?? ''}`.trimEnd()));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
  * Visibility follows Slack: a private channel the bot is not in does not exist for the bot, so
  * every method answers `channel_not_found` for it (except `conversations.join`).
  */
-import { closeNow, listenLocal } from './listen.js';
+import { closeNow, listenLocal, pollUntil, type Probe } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -548,22 +548,8 @@ export class FakeSlack {
     return [...this.viewsById.values()];
   }
 
-  async waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined && v !== false && v !== null) return v;
-      } catch (err) {
-        lastError = err; // probes often index into arrays that are not filled yet
-      }
-      if (Date.now() >= deadline) break;
-      await sleep(20);
-    }
-    const recent = this.callLog.slice(-10).map((c) => `  ${c.method} → ${c.status} ${c.ok ? 'ok' : (c.error ?? 'failed')} ${summarizeArgs(c.args)}`);
-    const cause = lastError instanceof Error ? `\nlast probe error: ${lastError.message}` : '';
-    throw new Error(`FakeSlack.waitFor timed out after ${timeoutMs} ms waiting for ${what}${cause}\nlast calls:\n${recent.join('\n') || '  (none)'}`);
+  waitFor<T>(probe: Probe<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+    return pollUntil('FakeSlack', probe, timeoutMs, what, () => this.callLog.slice(-10).map((c) => `  ${c.method} → ${c.status} ${c.ok ? 'ok' : (c.error ?? 'failed')} ${summarizeArgs(c.args)}`));
   }
 
   /** What each Slack channel would show a person, as plain text (used by the demo). */

@@ -6,7 +6,7 @@
  * MessagingServiceSid, media, status callbacks, delivery (every message stays 'queued'), smart
  * encoding, and rate limits unless injected with `failNext`.
  */
-import { closeNow, listenLocal } from './listen.js';
+import { closeNow, listenLocal, pollUntil, type Probe } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -106,22 +106,8 @@ export class FakeTwilio {
     this.faults = [];
   }
 
-  async waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined && v !== false && v !== null) return v;
-      } catch (err) {
-        lastError = err; // probes often index into arrays that are not filled yet
-      }
-      if (Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const recent = this.log.slice(-10).map((r) => `  ${r.status} ${r.code ?? ''} to ${r.to ?? '?'}`);
-    const cause = lastError instanceof Error ? `\nlast probe error: ${lastError.message}` : '';
-    throw new Error(`FakeTwilio.waitFor timed out after ${timeoutMs} ms waiting for ${what}${cause}\nlast requests:\n${recent.join('\n') || '  (none)'}`);
+  waitFor<T>(probe: Probe<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+    return pollUntil('FakeTwilio', probe, timeoutMs, what, () => this.log.slice(-10).map((r) => `  ${r.status} ${r.code ?? ''} to ${r.to ?? '?'}`));
   }
 
   // -------------------------------------------------------------------------------------------

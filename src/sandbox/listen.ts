@@ -16,3 +16,26 @@ export async function closeNow(server: Server): Promise<void> {
   server.closeAllConnections();
   await closed;
 }
+
+export type Probe<T> = () => T | undefined | false | null | Promise<T | undefined | false | null>;
+
+/**
+ * Polls `probe` every 20 ms until it returns something truthy (its value) or the time is up; then
+ * throws naming `what`, the probe's last error and the fake's recent traffic (`recent()`).
+ */
+export async function pollUntil<T>(name: string, probe: Probe<T>, timeoutMs: number, what: string, recent: () => string[]): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false && v !== null) return v;
+    } catch (err) {
+      lastError = err; // probes often index into arrays that are not filled yet
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const cause = lastError instanceof Error ? `\nlast probe error: ${lastError.message}` : '';
+  throw new Error(`${name}.waitFor timed out after ${timeoutMs} ms waiting for ${what}${cause}\nlast requests:\n${recent().join('\n') || '  (none)'}`);
+}
