@@ -3,6 +3,7 @@ import { PagerDutyPager } from '../../src/adapters/pagerduty/pagerduty-pager.js'
 import type { PageEvent } from '../../src/app/notify-ports.js';
 import { PermanentError, TransientError } from '../../src/app/ports.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { Failures } from '../support/failures.js';
 
 const PAYMENTS_KEY = 'R0UTINGKEYpaymentsAAAAAAAAAAAAAA'; // 32 chars, as PagerDuty requires
 const TRADING_KEY = 'R0UTINGKEYtradingBBBBBBBBBBBBBBB';
@@ -10,7 +11,8 @@ const TRADING_KEY = 'R0UTINGKEYtradingBBBBBBBBBBBBBBB';
 const fake = new FakePagerDuty();
 const pagers: PagerDutyPager[] = [];
 /** Every error the pager threw, to check none carries a routing key. */
-const thrown: Error[] = [];
+const failures = new Failures();
+const thrown = failures.thrown;
 
 function pager(opts: { timeoutMs?: number; ca?: string | null; eventsUrl?: string } = {}): PagerDutyPager {
   const p = new PagerDutyPager({
@@ -35,15 +37,7 @@ function page(overrides: Partial<PageEvent> = {}): PageEvent {
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    thrown.push(err as Error);
-    return err as Error;
-  }
-  throw new Error('expected the send to fail');
-}
+const failure = (p: Promise<unknown>) => failures.of(p);
 
 beforeAll(() => fake.start());
 afterEach(() => fake.reset());

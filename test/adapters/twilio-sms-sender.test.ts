@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioSmsSender } from '../../src/adapters/sms/twilio-sms-sender.js';
 import { PermanentError, TransientError } from '../../src/app/ports.js';
 import { countSegments, FakeTwilio } from '../../src/sandbox/fake-twilio.js';
+import { Failures } from '../support/failures.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'authtoken-s3cr3t-do-not-leak-9f8e7d';
@@ -12,7 +13,8 @@ const ALICE = '+12125550101';
 const BOB = '+12125550102';
 
 const fake = new FakeTwilio({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
-const thrown: Error[] = [];
+const failures = new Failures();
+const thrown = failures.thrown;
 
 function sender(opts: { authToken?: string; apiUrl?: string; timeoutMs?: number } = {}): TwilioSmsSender {
   return new TwilioSmsSender({
@@ -24,15 +26,7 @@ function sender(opts: { authToken?: string; apiUrl?: string; timeoutMs?: number 
   });
 }
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    thrown.push(err as Error);
-    return err as Error;
-  }
-  throw new Error('expected the send to fail');
-}
+const failure = (p: Promise<unknown>) => failures.of(p);
 
 beforeAll(() => fake.start());
 afterEach(() => fake.reset());
