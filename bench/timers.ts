@@ -132,7 +132,7 @@ async function timerQueuePath(ctx: RunContext, tag: string, sizes: TimerSizes): 
     prefix,
     log: noopLog,
     run: async (t) => {
-      late.push(Date.now() - t.at.getTime());
+      late.push(Date.now() - Number(t.at));
     },
   });
   try {

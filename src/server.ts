@@ -8,7 +8,8 @@ import type { ApiScope, Policy } from './domain/policy.js';
 import type { Clock } from './app/ports.js';
 import { systemClock } from './app/ports.js';
 import type { IncidentDeps } from './app/deps.js';
-import { onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
+import { onTimerFailed, onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
+import { orderedWorkKinds } from './app/jobs/catalog.js';
 import { reconcileTimers } from './app/escalation.js';
 import { PermanentError, type TimerSpec } from './app/ports.js';
 import type { SmsSender } from './app/notify-ports.js';
@@ -43,7 +44,7 @@ import { registerDeclareView } from './adapters/slack/listeners/declare-view.js'
 import { healthRoutes } from './http/health.js';
 import type { Env } from './config/env.js';
 
-const ORDERED_KINDS = ['warroom.channel'];
+const ORDERED_KINDS = orderedWorkKinds();
 
 export interface WarroomOptions {
   env: Env;
@@ -127,7 +128,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
         if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
       }
     : null;
-  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
+  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), onFailed: (id, t, err) => onTimerFailed(work, id, t, err), log, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
   const onTimers = (specs: TimerSpec[]) => timers.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
   const incidents: IncidentDeps = {
     store: new PostgresIncidentStore(db, clock, onCommitted, onTimers),

@@ -23,33 +23,8 @@ export interface AuditView extends AuditEntry {
   occurredAt: Date;
 }
 
-/**
- * Work that must happen after a change commits (a Slack post, a page). It is written in the same
- * transaction as the change, then handed to the queue; `dedupeKey` makes a retried request or a
- * double click enqueue it once.
- */
-export type WorkItem =
-  | { kind: 'warroom.channel'; dedupeKey: string; payload: { incidentId: number } }
-  | { kind: 'warroom.setup'; dedupeKey: string; payload: { incidentId: number } }
-  | { kind: 'incident.sync'; dedupeKey: string; payload: { incidentId: number } }
-  | {
-      kind: 'incident.notice';
-      dedupeKey: string;
-      /** `unlessSuperseded`: skip when the role has changed hands again since (a click storm posts the last word, not all). */
-      payload: { incidentId: number; where: 'war-room' | PolicyChannel; text: string; unlessSuperseded?: { role: string; userId: string } };
-    }
-  | { kind: 'incident.invite'; dedupeKey: string; payload: { incidentId: number; users: string[] } }
-  | { kind: 'deploy.card'; dedupeKey: string; payload: { requestId: number } }
-  | { kind: 'user.dm'; dedupeKey: string; payload: { userId: string; text: string } }
-  | { kind: 'pager.event'; dedupeKey: string; payload: { incidentId: number; action: 'acknowledge' | 'resolve' } }
-  | { kind: 'regulatory.card'; dedupeKey: string; payload: { incidentId: number } }
-  | { kind: 'compliance.card'; dedupeKey: string; payload: { runId: number } }
-  | { kind: 'compliance.post'; dedupeKey: string; payload: { runId: number; text: string; inThread: boolean } }
-  | { kind: 'compliance.escalate'; dedupeKey: string; payload: { runId: number; reason: 'missed' | 'problem' | 'failed' } }
-  | { kind: 'compliance.resolve-page'; dedupeKey: string; payload: { runId: number } }
-  | { kind: 'compliance.digest'; dedupeKey: string; payload: { date: string } };
-
-export type WorkKind = WorkItem['kind'];
+export type { TimerKind, TimerSpec, WorkItem, WorkKind } from './jobs/catalog.js';
+import type { TimerSpec, WorkItem } from './jobs/catalog.js';
 
 /** Progress of the war-room setup, recorded step by step so a retry resumes where it stopped. */
 export interface WarRoomState {
@@ -78,15 +53,6 @@ export interface NewIncident {
   declaredAt: Date;
   originChannel: string | null;
 }
-
-/** A wake-up in Redis. The deadline itself lives in Postgres; the timer only wakes a worker. */
-export type TimerSpec =
-  | { kind: 'esc-step'; stepId: number; at: Date }
-  | { kind: 'nudge'; incidentId: number; seq: number; at: Date }
-  | { kind: 'reg-reminder'; incidentId: number; at: Date }
-  | { kind: 'cmp-open' | 'cmp-warn' | 'cmp-due'; runId: number; at: Date }
-  | { kind: 'cmp-digest'; date: string; at: Date }
-  | { kind: 'cmp-plan'; at: Date };
 
 /** A channel named in the policy (`channels.*`). */
 export type PolicyChannel = 'announcements' | 'compliance' | 'approvals';
@@ -321,25 +287,7 @@ export interface DeployStore {
   exclusive<T>(requestId: number, fn: () => Promise<T>): Promise<T>;
 }
 
-export class TransientError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-    this.name = 'TransientError';
-  }
-}
-
-export class PermanentError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PermanentError';
-  }
-}
+export { PermanentError, TransientError } from '../domain/errors.js';
 
 export interface ComplianceRun {
   id: number;

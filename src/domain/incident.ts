@@ -1,4 +1,4 @@
-import { DomainError } from './errors.js';
+import { DomainError, type FreeTextField } from './errors.js';
 import { INCIDENT_COMMANDER, roleById, type Policy } from './policy.js';
 
 export type IncidentStatus = 'open' | 'resolved';
@@ -91,7 +91,7 @@ export function validateTitle(raw: string): string {
   return title;
 }
 
-export function validateFreeText(raw: string, what: string, required: boolean): string | null {
+export function validateFreeText(raw: string, what: FreeTextField, required: boolean): string | null {
   // eslint-disable-next-line no-control-regex -- keep newlines and tabs, drop the rest (NUL breaks jsonb)
   const text = raw.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
   if (text === '') {

@@ -1,11 +1,11 @@
 import { and, asc, eq, inArray, lt, notInArray, sql as dsql } from 'drizzle-orm';
-import type { WorkItem } from '../../app/ports.js';
+import type { StoredWorkItem } from '../../app/jobs/define.js';
 import type { Db } from './database.js';
 import { workItems } from './schema.js';
 
 export interface StoredWork {
   id: number;
-  item: WorkItem;
+  item: StoredWorkItem;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
 }
@@ -17,7 +17,7 @@ export class PostgresWorkStore {
   async get(id: number): Promise<StoredWork | null> {
     const [r] = await this.db.select().from(workItems).where(eq(workItems.id, id));
     if (!r) return null;
-    return { id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload } as WorkItem, status: r.status as StoredWork['status'], attempts: r.attempts };
+    return { id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload as unknown }, status: r.status as StoredWork['status'], attempts: r.attempts };
   }
 
   /**
@@ -38,7 +38,7 @@ export class PostgresWorkStore {
   }
 
   /** Pending items created before `before`: what the reconciler re-offers to the queue. */
-  async pending(before: Date, filter: { kinds?: string[] | undefined; excludeKinds?: string[] | undefined } = {}, limit = 1000): Promise<Array<{ id: number; item: WorkItem }>> {
+  async pending(before: Date, filter: { kinds?: string[] | undefined; excludeKinds?: string[] | undefined } = {}, limit = 1000): Promise<Array<{ id: number; item: StoredWorkItem }>> {
     const rows = await this.db
       .select()
       .from(workItems)
@@ -52,7 +52,7 @@ export class PostgresWorkStore {
       )
       .orderBy(asc(workItems.id))
       .limit(limit);
-    return rows.map((r) => ({ id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload } as WorkItem }));
+    return rows.map((r) => ({ id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload as unknown } }));
   }
 
   async counts(): Promise<Record<string, number>> {

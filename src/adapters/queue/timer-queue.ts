@@ -1,29 +1,12 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TransientError, type TimerSpec, type Timers } from '../../app/ports.js';
+import { isPermanent, TransientError } from '../../domain/errors.js';
+import { timerJobId, type TimerSpec } from '../../app/jobs/catalog.js';
+import type { StoredTimer } from '../../app/jobs/define.js';
+import type { Timers } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
 
 export const TIMER_QUEUE = 'timers';
-
-/** Deterministic, colon-free job ids: re-adding a wake-up that exists is a no-op. */
-export function timerJobId(t: TimerSpec): string {
-  switch (t.kind) {
-    case 'esc-step':
-      return `esc-${t.stepId}`;
-    case 'nudge':
-      return `nudge-${t.incidentId}-${t.seq}-${t.at.getTime()}`;
-    case 'reg-reminder':
-      return `regrem-${t.incidentId}`;
-    case 'cmp-open':
-    case 'cmp-warn':
-    case 'cmp-due':
-      return `${t.kind}-${t.runId}`;
-    case 'cmp-digest':
-      return `cmp-digest-${t.date}`;
-    case 'cmp-plan':
-      return `cmp-plan-${t.at.getTime()}`;
-  }
-}
 
 /** The spec as stored in Redis: the same fields, the instant as epoch milliseconds. */
 type TimerData = Omit<TimerSpec, 'at'> & { at: number };
@@ -31,7 +14,10 @@ type TimerData = Omit<TimerSpec, 'at'> & { at: number };
 export interface TimerQueueOptions {
   redisUrl: string;
   prefix: string;
-  run: (timer: TimerSpec) => Promise<void>;
+  /** Decodes the stored data against its kind and runs it; a bad payload throws a permanent error. */
+  run: (timer: StoredTimer) => Promise<void>;
+  /** Called once when a wake-up failed with a permanent error (it is not retried). */
+  onFailed?: (jobId: string, timer: StoredTimer, error: unknown) => Promise<void>;
   log: Logger;
   concurrency?: number;
   attempts?: number;
@@ -130,16 +116,23 @@ export class TimerQueue implements Timers {
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'timer worker error'));
   }
 
-  private async process(job: Job<TimerData>): Promise<void> {
-    const spec = { ...job.data, at: new Date(job.data.at) } as TimerSpec;
+  private async process(job: Job<StoredTimer>): Promise<void> {
     try {
-      await this.opts.run(spec);
+      await this.opts.run(job.data);
     } catch (err) {
       if (err instanceof TransientError && err.retryAfterMs !== null) {
         await job.moveToDelayed(Date.now() + err.retryAfterMs, job.token);
         throw new DelayedError();
       }
-      this.opts.log.warn({ timer: job.id, ...('incidentId' in spec ? { incident: `INC-${spec.incidentId}` } : {}), err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'timer handler failed; will retry');
+      const id = job.data.incidentId;
+      const about = { timer: job.id, ...(typeof id === 'number' ? { incident: `INC-${id}` } : {}), err: (err as Error).message, attempt: job.attemptsMade + 1 };
+      if (isPermanent(err)) {
+        // Retrying cannot change the answer (a DomainError, a payload that does not match its kind).
+        this.opts.log.error(about, 'timer failed for good');
+        await this.opts.onFailed?.(job.id ?? '', job.data, err).catch((e: Error) => this.opts.log.error({ timer: job.id, err: e.message }, 'could not report a failed timer'));
+        throw new UnrecoverableError((err as Error).message);
+      }
+      this.opts.log.warn(about, 'timer handler failed; will retry');
       throw err;
     }
   }

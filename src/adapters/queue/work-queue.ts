@@ -1,6 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { PermanentError, TransientError, type WorkItem } from '../../app/ports.js';
+import { isPermanent, TransientError } from '../../domain/errors.js';
+import type { StoredWorkItem } from '../../app/jobs/define.js';
 import type { Logger } from '../../app/deps.js';
 import type { PostgresWorkStore } from '../postgres/work-store.js';
 
@@ -23,8 +24,10 @@ export interface WorkQueueOptions {
   /** Key prefix; `{…}` keeps a queue's keys in one Redis Cluster slot. */
   prefix: string;
   store: PostgresWorkStore;
-  run: (item: WorkItem, attempt: number) => Promise<void>;
-  onFailed: (item: WorkItem, error: string) => Promise<void>;
+  /** Decodes the stored item against its kind and runs it; a bad payload throws a permanent error. */
+  run: (item: StoredWorkItem, attempt: number) => Promise<void>;
+  /** Called once when the item failed for good (a permanent error at once, or attempts used up). */
+  onFailed: (item: StoredWorkItem, error: unknown) => Promise<void>;
   log: Logger;
   concurrency?: number;
   attempts?: number;
@@ -56,7 +59,7 @@ export class WorkQueue {
     return r;
   }
 
-  async dispatch(items: Array<{ id: number; item: WorkItem }>): Promise<void> {
+  async dispatch(items: Array<{ id: number; item: StoredWorkItem }>): Promise<void> {
     const attempts = this.opts.attempts ?? 8;
     await this.queue.addBulk(
       items.map(({ id, item }) => ({
@@ -69,7 +72,7 @@ export class WorkQueue {
           removeOnComplete: true,
           removeOnFail: 5000,
           // The ordered lane runs incidents by number, whichever request committed first.
-          ...(this.opts.ordered && 'incidentId' in item.payload ? { priority: Math.min(2_097_151, Math.max(1, item.payload.incidentId)) } : {}),
+          ...(this.opts.ordered && incidentIdOf(item) !== null ? { priority: Math.min(2_097_151, Math.max(1, incidentIdOf(item)!)) } : {}),
         },
       })),
     );
@@ -110,8 +113,11 @@ export class WorkQueue {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await this.opts.store.attempted(stored.id, message);
-      this.opts.log.warn({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt }, 'work failed; will retry');
-      if (err instanceof TransientError && err.retryAfterMs !== null) {
+      // A permanent error (a vendor's refusal, a DomainError, a payload that does not match its
+      // kind) fails for good at once: retrying cannot change the answer.
+      const final = isPermanent(err) || attempt >= (job.opts.attempts ?? 1);
+      if (!final) this.opts.log.warn({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt }, 'work failed; will retry');
+      if (!isPermanent(err) && err instanceof TransientError && err.retryAfterMs !== null) {
         if (this.opts.ordered) {
           // Pause the lane; the job goes back to the head of the queue, order kept.
           await this.queue.rateLimit(err.retryAfterMs);
@@ -121,11 +127,10 @@ export class WorkQueue {
         await job.moveToDelayed(Date.now() + err.retryAfterMs, job.token);
         throw new DelayedError();
       }
-      const final = err instanceof PermanentError || attempt >= (job.opts.attempts ?? 1);
       if (!final) throw err;
       this.opts.log.error({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt }, 'work failed for good');
       await this.opts.store.finish(stored.id, 'failed', message);
-      await this.opts.onFailed(stored.item, message);
+      await this.opts.onFailed(stored.item, err);
     }
   }
 
@@ -141,7 +146,13 @@ export class WorkQueue {
   }
 }
 
+function incidentIdOf(item: StoredWorkItem): number | null {
+  const id = (item.payload as { incidentId?: unknown } | null)?.incidentId;
+  return typeof id === 'number' && Number.isInteger(id) ? id : null;
+}
+
 /** Log lines about an incident carry its number, so `incident="INC-42"` finds all of them. */
-function incidentOf(item: WorkItem): { incident?: string } {
-  return 'incidentId' in item.payload ? { incident: `INC-${item.payload.incidentId}` } : {};
+function incidentOf(item: StoredWorkItem): { incident?: string } {
+  const id = incidentIdOf(item);
+  return id !== null ? { incident: `INC-${id}` } : {};
 }

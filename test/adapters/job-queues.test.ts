@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import { connect } from '../../src/adapters/postgres/database.js';
+import { PostgresWorkStore } from '../../src/adapters/postgres/work-store.js';
+import { TimerQueue } from '../../src/adapters/queue/timer-queue.js';
+import { WorkQueue } from '../../src/adapters/queue/work-queue.js';
+import type { StoredTimer, StoredWorkItem } from '../../src/app/jobs/define.js';
+import { pollUntil } from '../../src/sandbox/listen.js';
+import { cloneDatabase, REDIS_URL } from '../support/databases.js';
+
+/** The queues against real Postgres and Redis, with handlers that throw what the test needs. */
+const log = { info: () => {}, warn: () => {}, error: () => {} };
+let db: Awaited<ReturnType<typeof cloneDatabase>>;
+let conn: ReturnType<typeof connect>;
+const prefix = `wrt-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  db = await cloneDatabase(inject('templateDatabase'));
+  conn = connect(db.url, { max: 4 });
+});
+afterAll(async () => {
+  await conn?.sql.end({ timeout: 5 });
+  await db?.drop();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('a DomainError is permanent at once', () => {
+  it('work: the handler runs once, the item fails for good and onFailed hears it once', async () => {
+    const starts: number[] = [];
+    const failed: Array<{ item: StoredWorkItem; err: unknown }> = [];
+    const queue = new WorkQueue({
+      redisUrl: REDIS_URL,
+      prefix,
+      store: new PostgresWorkStore(conn.db),
+      log,
+      attempts: 8,
+      backoffMs: 10,
+      reconcileEveryMs: 60_000,
+      run: async (_item, attempt) => {
+        starts.push(attempt);
+        throw new DomainError('unknown_run', 'That compliance run does not exist.');
+      },
+      onFailed: async (item, err) => void failed.push({ item, err }),
+    });
+    try {
+      queue.start();
+      const [row] = await conn.sql`insert into work_items (kind, dedupe_key, payload) values ('compliance.card', 'domain-error-once', ${JSON.stringify({ runId: 9 })}::jsonb) returning id`;
+      await queue.dispatch([{ id: Number(row!['id']), item: { kind: 'compliance.card', dedupeKey: 'domain-error-once', payload: { runId: 9 } } }]);
+      await pollUntil('job-queues test', () => failed.length > 0, 5000, 'onFailed', () => []);
+      const [r] = await conn.sql`select status, attempts from work_items where id = ${row!['id']}`;
+      expect(r).toEqual({ status: 'failed', attempts: 1 });
+      // Offering it again (the reconciler, a duplicate dispatch) does not start it again.
+      await queue.dispatch([{ id: Number(row!['id']), item: { kind: 'compliance.card', dedupeKey: 'domain-error-once', payload: { runId: 9 } } }]);
+      await queue.reconcile();
+      expect(starts).toEqual([1]);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.err).toBeInstanceOf(DomainError);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('timers: the handler runs once and onFailed hears it once; other errors are retried', async () => {
+    const runs: StoredTimer[] = [];
+    const failed: string[] = [];
+    const timers = new TimerQueue({
+      redisUrl: REDIS_URL,
+      prefix,
+      log,
+      attempts: 6,
+      backoffMs: 10,
+      run: async (t) => {
+        runs.push(t);
+        if (t.kind === 'cmp-open') throw new DomainError('unknown_run', 'That compliance run does not exist.');
+        if (runs.filter((r) => r.kind === 'cmp-warn').length < 3) throw new Error('flaky');
+      },
+      onFailed: async (id) => void failed.push(id),
+    });
+    try {
+      timers.start();
+      await timers.wake([
+        { kind: 'cmp-open', runId: 1, at: new Date() },
+        { kind: 'cmp-warn', runId: 1, at: new Date() },
+      ]);
+      await pollUntil('job-queues test', () => failed.length > 0 && runs.filter((r) => r.kind === 'cmp-warn').length >= 3, 5000, 'both timers settled', () => []);
+      expect(runs.filter((r) => r.kind === 'cmp-open')).toHaveLength(1);
+      expect(failed).toEqual(['cmp-open-1']);
+      expect(runs.filter((r) => r.kind === 'cmp-warn')).toHaveLength(3);
+    } finally {
+      await timers.close();
+    }
+  });
+});
