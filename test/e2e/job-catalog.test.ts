@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../src/sandbox/listen.js';
 import { TIMER_QUEUE } from '../../src/adapters/queue/timer-queue.js';
 import { REDIS_URL } from '../support/databases.js';
+import { WAR_ROOM_WAIT, warRoomWaitMs, warRoomWaitTotalMs } from '../../src/app/war-room-posts.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -73,5 +74,48 @@ describe('a job whose payload does not match its kind', () => {
       await queue.close();
       connection.disconnect();
     }
+  });
+});
+
+describe('a notice for a war room that is not built yet', () => {
+  /** An incident whose war room nobody is building (its setup job is not queued). */
+  async function roomless(title: string): Promise<number> {
+    const [r] = await h.sql`insert into incidents (request_key, title, severity, declared_by, declared_at) values (${`planted-${title}`}, ${title}, 'sev4', 'UALICE01', now()) returning id`;
+    return Number(r!['id']);
+  }
+  const plantNotice = (incidentId: number, key: string, attempts: number) =>
+    h.sql`insert into work_items (kind, dedupe_key, payload, attempts, created_at)
+          values ('incident.notice', ${key}, ${h.sql.json({ incidentId, where: 'war-room', text: `Update for ${key}` })}, ${attempts}, now() - interval '1 minute')`;
+  const itemOf = (key: string) => h.sql`select status, attempts from work_items where dedupe_key = ${key}`.then((r) => r[0]);
+
+  it('waits with backoff, then gives up after its last start: posted in #incidents instead, audited', async () => {
+    const id = await roomless('Room never built');
+    // The notice has already waited all but its last start (each start before waited 0.5 s … 60 s).
+    await plantNotice(id, 'wait-give-up', WAR_ROOM_WAIT.starts - 1);
+    const shown = await h.slack.waitFor(() => incidentsChannel().messages.find((m) => m.text.includes('Update for wait-give-up')), 8000, 'the notice shown in #incidents');
+    expect(shown.text).toContain(`An update for INC-${id} could not be posted in its war room`);
+    expect(shown.text).toContain('still not set up after 18 min');
+    await waitFor(async () => (await itemOf('wait-give-up'))?.['status'] === 'failed', 'notice failed for good');
+    expect(await itemOf('wait-give-up')).toEqual({ status: 'failed', attempts: WAR_ROOM_WAIT.starts });
+    await waitFor(async () => (await h.sql`select 1 from audit_events where action = 'notice.undelivered' and subject = 'wait-give-up'`)[0], 'audited');
+  });
+
+  it('keeps waiting while the room may still come, and gives up at once when its setup is declared failed', async () => {
+    const id = await roomless('Room setup fails later');
+    await plantNotice(id, 'wait-setup-failed', 0);
+    // It is started, finds no room, and waits (pending, not failed) with growing pauses.
+    await waitFor(async () => Number((await itemOf('wait-setup-failed'))?.['attempts']) >= 3, 'a few starts');
+    expect((await itemOf('wait-setup-failed'))?.['status']).toBe('pending');
+    expect(incidentsChannel().messages.some((m) => m.text.includes('Update for wait-setup-failed'))).toBe(false);
+    await h.sql`update incidents set failed_at = now() where id = ${id}`;
+    await h.slack.waitFor(() => incidentsChannel().messages.find((m) => m.text.includes('Update for wait-setup-failed') && m.text.includes('has no war room')), 15_000, 'the notice shown in #incidents');
+    expect((await itemOf('wait-setup-failed'))?.['status']).toBe('failed');
+  });
+
+  it('the waits double from 0.5 s to a 60 s cap and end after about 18 minutes', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((a) => warRoomWaitMs(a))).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 32_000, 60_000]);
+    expect(warRoomWaitMs(WAR_ROOM_WAIT.starts - 1)).toBe(60_000);
+    expect(warRoomWaitMs(WAR_ROOM_WAIT.starts)).toBeNull();
+    expect(warRoomWaitTotalMs()).toBe(500 + 1000 + 2000 + 4000 + 8000 + 16_000 + 32_000 + 60_000 * 17);
   });
 });

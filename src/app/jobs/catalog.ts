@@ -3,7 +3,7 @@ import { renderDeployCard } from '../deploy-window.js';
 import { digestDue, dueRun, escalateRun, openRun, planCompliance, postAboutRun, postDigest, renderRun, resolveRunPage, warnRun } from '../compliance.js';
 import { fireStep, nudge, pagerFollowUp, remindChecklist, renderChecklist } from '../escalation.js';
 import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from '../setup-war-room.js';
-import { inviteToWarRoom, postNotice } from '../war-room-posts.js';
+import { inviteToWarRoom, postNotice, reportUndeliveredNotice } from '../war-room-posts.js';
 import { defineTimer, defineWork, type TimerDef } from './define.js';
 
 /**
@@ -35,7 +35,7 @@ export const WORK = {
       text: z.string().min(1),
       unlessSuperseded: z.object({ role: z.string(), userId: z.string() }).optional(),
     }),
-    { run: (d, p, job) => postNotice(d.incidents, p, job) },
+    { run: (d, p, job) => postNotice(d.incidents, p, job), onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, p, f) },
   ),
   'incident.invite': defineWork(z.object({ incidentId: id, users: z.array(z.string()) }), { run: (d, p, job) => inviteToWarRoom(d.incidents, p, job) }),
   'deploy.card': defineWork(z.object({ requestId: id }), { run: (d, p, job) => renderDeployCard(d.deploys, p.requestId, job.retry) }),
