@@ -24,7 +24,7 @@ import { Queue, Worker, type WorkerOptions } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { TimerQueue } from '../src/adapters/queue/timer-queue.js';
-import type { TimerSpec } from '../src/app/ports.js';
+import type { TimerSpec } from '../src/app/jobs/catalog.js';
 import { DEFAULT_POLICY_PATH } from '../src/config/policy-schema.js';
 import { BenchBot, type RunContext } from './lib/bot.js';
 import type { Child } from './lib/child.js';

@@ -5,14 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger as Pino } from 'pino';
 import type { ApiScope, Policy } from './domain/policy.js';
-import type { Clock } from './app/ports.js';
-import { systemClock } from './app/ports.js';
+import type { Clock } from './app/ports/clock.js';
+import { systemClock } from './app/ports/clock.js';
 import type { IncidentDeps } from './app/deps.js';
 import { onTimerFailed, onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
 import { orderedWorkKinds } from './app/jobs/catalog.js';
-import { reconcileTimers } from './app/escalation.js';
-import { PermanentError, type TimerSpec } from './app/ports.js';
-import type { SmsSender } from './app/notify-ports.js';
+import { reconcileTimers } from './app/escalation/reconcile.js';
+import { PERMANENT, PermanentError } from './domain/errors.js';
+import type { TimerSpec } from './app/jobs/catalog.js';
+import type { SmsSender } from './app/ports/sms.js';
 import { PagerDutyPager } from './adapters/pagerduty/pagerduty-pager.js';
 import { TwilioSmsSender } from './adapters/sms/twilio-sms-sender.js';
 import { TimerQueue } from './adapters/queue/timer-queue.js';
@@ -120,7 +121,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const pager = new PagerDutyPager({ eventsUrl: env.PAGERDUTY_EVENTS_URL, routingKeys: opts.routingKeys ?? {}, ...(opts.pagerCa ? { ca: opts.pagerCa } : {}) });
   const sms: SmsSender = opts.twilio
     ? new TwilioSmsSender({ apiUrl: opts.twilio.apiUrl, accountSid: opts.twilio.accountSid, authToken: opts.twilio.authToken, from: opts.twilio.from })
-    : { send: async () => Promise.reject(new PermanentError('sms_not_configured', 'SMS is not configured (TWILIO_* variables)')) };
+    : { send: async () => Promise.reject(new PermanentError(PERMANENT.smsNotConfigured, 'SMS is not configured (TWILIO_* variables)')) };
   const heartbeatUrl = env.HEARTBEAT_URL;
   const heartbeat = heartbeatUrl
     ? async () => {

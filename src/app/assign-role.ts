@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { assignRole as assign, incidentRef, type Incident } from '../domain/incident.js';
 import type { IncidentDeps } from './deps.js';
-import { recordResponse } from './escalation.js';
+import { recordResponse } from './escalation/ladder.js';
 import { INCIDENT_COMMANDER } from '../domain/policy.js';
 import { mention, roleLabel } from './messages.js';
 

@@ -5,10 +5,15 @@ import { humanDuration } from '../domain/escalation.js';
 import type { MarketCalendar } from '../domain/market-calendar.js';
 import type { Policy } from '../domain/policy.js';
 import { formatClock } from '../domain/time.js';
-import type { Logger } from './deps.js';
+import type { Logger } from './ports/logger.js';
 import { esc, mention } from './messages.js';
-import type { Pager } from './notify-ports.js';
-import { PermanentError, type ChatPlatform, type Clock, type ComplianceRun, type ComplianceStore, type Metrics, type Timers } from './ports.js';
+import type { Pager } from './ports/pager.js';
+import { PermanentError } from '../domain/errors.js';
+import type { ChatPlatform } from './ports/chat.js';
+import type { Clock } from './ports/clock.js';
+import type { ComplianceRun, ComplianceStore } from './ports/compliance-store.js';
+import type { Metrics } from './ports/metrics.js';
+import type { Timers } from './ports/timers.js';
 
 export interface ComplianceDeps {
   store: ComplianceStore;

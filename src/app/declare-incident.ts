@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { type Incident, validateFreeText, validateTitle } from '../domain/incident.js';
 import { severityById, severityRange } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
-import { startLadder } from './escalation.js';
+import { startLadder } from './escalation/ladder.js';
 
 export interface DeclareRequest {
   /** Identifies the Slack request (trigger id, view id): a retry or double submit declares once. */

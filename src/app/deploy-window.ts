@@ -4,9 +4,12 @@ import { incidentRef } from '../domain/incident.js';
 import { sessionLabel, type Capacity, type DeployDecision, type DeployRules, type DeployType, DEPLOY_TYPES } from '../domain/deploy-rules.js';
 import type { MarketCalendar } from '../domain/market-calendar.js';
 import type { Policy } from '../domain/policy.js';
-import type { Logger } from './deps.js';
+import type { Logger } from './ports/logger.js';
 import { esc, mention } from './messages.js';
-import type { ChatPlatform, Clock, DeployRequest, DeployStore, Metrics } from './ports.js';
+import type { ChatPlatform } from './ports/chat.js';
+import type { Clock } from './ports/clock.js';
+import type { DeployRequest, DeployStore } from './ports/deploy-store.js';
+import type { Metrics } from './ports/metrics.js';
 
 export interface DeployDeps {
   deploys: DeployStore;

@@ -1,13 +1,17 @@
 import type { MarketCalendar } from '../domain/market-calendar.js';
 import type { Policy } from '../domain/policy.js';
-import type { Pager, SmsSender } from './notify-ports.js';
-import type { ChatPlatform, Clock, IncidentStore, Metrics, Timers } from './ports.js';
+import type { Pager } from './ports/pager.js';
+import type { SmsSender } from './ports/sms.js';
+import type { ChatPlatform } from './ports/chat.js';
+import type { Clock } from './ports/clock.js';
+import type { IncidentStore } from './ports/incident-store.js';
+import type { Metrics } from './ports/metrics.js';
+import type { Timers } from './ports/timers.js';
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger } from './ports/logger.js';
+
+/** Kept for importers not yet moved to `./ports/logger.js`. */
+export type { Logger };
 
 /** What the incident use cases need; built once in main.ts. */
 export interface IncidentDeps {

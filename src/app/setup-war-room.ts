@@ -2,7 +2,9 @@ import { channelNameFor, incidentRef, type Incident } from '../domain/incident.j
 import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
 import { topicFor } from './messages.js';
-import { TransientError, type IncidentView, type WarRoomState } from './ports.js';
+import { PERMANENT, PermanentError, TransientError } from '../domain/errors.js';
+import type { IncidentView } from './ports/chat.js';
+import type { WarRoomState } from './ports/incident-store.js';
 
 const MAX_NAME_SUFFIX = 20;
 
@@ -24,7 +26,7 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
   const { store, chat, policy } = deps;
   const incident = await store.get(incidentId);
   const state = await store.warRoom(incidentId);
-  if (!incident || !state) throw new Error(`${incidentRef(incidentId)} not found`);
+  if (!incident || !state) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
   if (state.readyAt) return;
 
   if (!state.channelId) {
@@ -42,7 +44,7 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
 export async function createWarRoomChannel(deps: IncidentDeps, incidentId: number): Promise<void> {
   const incident = await deps.store.get(incidentId);
   const state = await deps.store.warRoom(incidentId);
-  if (!incident || !state) throw new Error(`${incidentRef(incidentId)} not found`);
+  if (!incident || !state) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
   const next = { kind: 'warroom.setup' as const, dedupeKey: `setup-${incidentId}`, payload: { incidentId } };
   if (!state.channelId) {
     try {
@@ -75,7 +77,7 @@ async function ensureChannel(deps: IncidentDeps, incident: Incident, state: WarR
       suffix = m && state.channelName !== channelNameFor(incident.id, incident.title) ? Number(m[1]) : 1;
     }
     for (; !state.channelId; suffix += 1) {
-      if (suffix > MAX_NAME_SUFFIX) throw new Error(`no free channel name for ${incidentRef(incident.id)} after ${MAX_NAME_SUFFIX} tries`);
+      if (suffix > MAX_NAME_SUFFIX) throw new PermanentError(PERMANENT.noFreeChannelName, `no free channel name for ${incidentRef(incident.id)} after ${MAX_NAME_SUFFIX} tries`);
       const name = channelNameFor(incident.id, incident.title, suffix);
       if (state.channelName !== name) {
         state.channelName = name;

@@ -3,8 +3,8 @@ import { changeSeverity as changeSev, incidentRef, postStatus as post, resolve, 
 import { formatDesk } from '../domain/time.js';
 import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
-import { startLadder } from './escalation.js';
-import type { IncidentTx } from './ports.js';
+import { startLadder } from './escalation/ladder.js';
+import type { IncidentTx } from './ports/incident-store.js';
 import { esc, mention, roleLabel, severityLabel } from './messages.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { IncidentAction } from '../domain/policy.js';

@@ -3,7 +3,7 @@ import type { IncidentDeps } from './deps.js';
 import type { WorkRun } from './jobs/define.js';
 import { PERMANENT, PermanentError, TransientError } from '../domain/errors.js';
 import { humanDuration } from '../domain/escalation.js';
-import type { PolicyChannel } from './ports.js';
+import type { PolicyChannel } from './ports/chat.js';
 
 export interface NoticePayload {
   incidentId: number;

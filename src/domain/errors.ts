@@ -75,6 +75,8 @@ export const PERMANENT = {
   smsNotConfigured: 'sms_not_configured',
   jobRejected: 'job_rejected',
   unknownPagerService: 'unknown_pagerduty_service',
+  unknownIncident: 'unknown_incident',
+  noFreeChannelName: 'no_free_channel_name',
 } as const;
 export type PermanentCode = (typeof PERMANENT)[keyof typeof PERMANENT];
 /** A code as a vendor reported it (kept verbatim). */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PagerDutyPager } from '../../src/adapters/pagerduty/pagerduty-pager.js';
-import type { PageEvent } from '../../src/app/notify-ports.js';
-import { PermanentError, TransientError } from '../../src/app/ports.js';
+import type { PageEvent } from '../../src/app/ports/pager.js';
+import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { Failures } from '../support/failures.js';
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metrics, TimerSpec } from '../../app/ports.js';
+import type { Metrics } from '../../app/ports/metrics.js';
+import type { TimerSpec } from '../../app/jobs/catalog.js';
 
 /** Prometheus metrics on a registry of its own (several bots in one test process must not collide). */
 export class PromMetrics implements Metrics {

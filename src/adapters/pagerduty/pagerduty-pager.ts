@@ -18,8 +18,8 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { event } from '@pagerduty/pdjs';
-import type { PageEvent, Pager } from '../../app/notify-ports.js';
-import { PermanentError, TransientError } from '../../app/ports.js';
+import type { PageEvent, Pager } from '../../app/ports/pager.js';
+import { PERMANENT, PermanentError, TransientError } from '../../domain/errors.js';
 
 export interface PagerDutyPagerOptions {
   /** Full Events API URL; the EU region is https://events.eu.pagerduty.com/v2/enqueue. */
@@ -85,7 +85,7 @@ export class PagerDutyPager implements Pager {
   async send(ev: PageEvent): Promise<void> {
     const routingKey = Object.hasOwn(this.routingKeys, ev.service) ? this.routingKeys[ev.service] : undefined;
     if (!routingKey) {
-      throw new PermanentError('unknown_pagerduty_service', `no PagerDuty routing key is configured for service "${ev.service}"`);
+      throw new PermanentError(PERMANENT.unknownPagerService, `no PagerDuty routing key is configured for service "${ev.service}"`);
     }
     const what = `PagerDuty ${ev.action} for service "${ev.service}" (dedup_key ${ev.dedupKey})`;
     const redact = (s: string) => s.split(routingKey).join('[routing key]');

@@ -1,6 +1,6 @@
 import { desc, sql as dsql } from 'drizzle-orm';
 import { ChainVerifier, chain, describeFailure, type ChainedAuditRecord } from '../../domain/audit-chain.js';
-import type { AuditEntry } from '../../app/ports.js';
+import type { AuditEntry } from '../../app/ports/audit.js';
 import type { Db, Sql } from './database.js';
 import { auditEvents } from './schema.js';
 

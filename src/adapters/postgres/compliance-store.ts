@@ -1,6 +1,9 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { PlannedRun, RunState } from '../../domain/compliance-schedule.js';
-import type { AuditEntry, Clock, ComplianceRun, ComplianceStore, ComplianceTx, TimerSpec, WorkItem } from '../../app/ports.js';
+import type { AuditEntry } from '../../app/ports/audit.js';
+import type { Clock } from '../../app/ports/clock.js';
+import type { ComplianceRun, ComplianceStore, ComplianceTx } from '../../app/ports/compliance-store.js';
+import type { TimerSpec, WorkItem } from '../../app/jobs/catalog.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
 import type { OnTimers } from './incident-store.js';

@@ -1,6 +1,9 @@
 import { and, eq, gt, inArray, lte, sql as dsql } from 'drizzle-orm';
 import type { Capacity, DeployType, Freeze, Grant } from '../../domain/deploy-rules.js';
-import type { AuditEntry, Clock, DeployRequest, DeployStore, DeployTx, NewDeployRequest, WorkItem } from '../../app/ports.js';
+import type { AuditEntry } from '../../app/ports/audit.js';
+import type { Clock } from '../../app/ports/clock.js';
+import type { DeployRequest, DeployStore, DeployTx, NewDeployRequest } from '../../app/ports/deploy-store.js';
+import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
 import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';

@@ -1,4 +1,4 @@
-import type { WorkItem } from '../../app/ports.js';
+import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { Db } from './database.js';
 import { workItems } from './schema.js';
 

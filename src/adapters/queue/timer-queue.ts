@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { isPermanent, TransientError } from '../../domain/errors.js';
 import { timerJobId, type TimerSpec } from '../../app/jobs/catalog.js';
 import type { StoredTimer } from '../../app/jobs/define.js';
-import type { Timers } from '../../app/ports.js';
-import type { Logger } from '../../app/deps.js';
+import type { Timers } from '../../app/ports/timers.js';
+import type { Logger } from '../../app/ports/logger.js';
 
 export const TIMER_QUEUE = 'timers';
 

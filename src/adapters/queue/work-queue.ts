@@ -2,7 +2,7 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { isPermanent, TransientError } from '../../domain/errors.js';
 import type { StoredWorkItem } from '../../app/jobs/define.js';
-import type { Logger } from '../../app/deps.js';
+import type { Logger } from '../../app/ports/logger.js';
 import type { PostgresWorkStore } from '../postgres/work-store.js';
 
 export const WORK_QUEUE = 'work';

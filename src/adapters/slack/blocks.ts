@@ -3,7 +3,8 @@ import { commander } from '../../domain/incident.js';
 import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
-import type { ChecklistView, ComplianceRunView, DeployRequestView, IncidentView } from '../../app/ports.js';
+import type { ChecklistView, DeployRequestView, IncidentView } from '../../app/ports/chat.js';
+import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import { esc, mention, severityLabel } from '../../app/messages.js';
 import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget, encodeRun } from './ids.js';
 

@@ -1,5 +1,5 @@
 import { ErrorCode, type WebAPICallError } from '@slack/web-api';
-import { PermanentError, TransientError } from '../../app/ports.js';
+import { PermanentError, TransientError } from '../../domain/errors.js';
 
 /** Slack platform errors worth a retry: they are about Slack's state, not our request. */
 const TRANSIENT_PLATFORM = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../../app/deps.js';
+import type { Logger } from '../../app/ports/logger.js';
 import { slackErrorCode } from './slack-errors.js';
 
 /** Slack errors that mean the token no longer works: nothing will succeed until a human acts. */

@@ -3,8 +3,8 @@
  * has no base-URL option). No retries here: the job queue owns them, guided by
  * TransientError / PermanentError.
  */
-import type { SmsSender } from '../../app/notify-ports.js';
-import { PermanentError, TransientError } from '../../app/ports.js';
+import type { SmsSender } from '../../app/ports/sms.js';
+import { PermanentError, TransientError } from '../../domain/errors.js';
 
 export interface TwilioSmsSenderOptions {
   /** Base URL, for a fake or a proxy. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { renderDeployCard } from '../deploy-window.js';
 import { digestDue, dueRun, escalateRun, openRun, planCompliance, postAboutRun, postDigest, renderRun, resolveRunPage, warnRun } from '../compliance.js';
-import { fireStep, nudge, pagerFollowUp, remindChecklist, renderChecklist } from '../escalation.js';
+import { fireStep, pagerFollowUp } from '../escalation/steps.js';
+import { nudge } from '../escalation/nudges.js';
+import { remindChecklist, renderChecklist } from '../escalation/regulatory-checklist.js';
 import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from '../setup-war-room.js';
 import { inviteToWarRoom, postNotice, reportUndeliveredNotice } from '../war-room-posts.js';
 import { defineTimer, defineWork, type TimerDef } from './define.js';

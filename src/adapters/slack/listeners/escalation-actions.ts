@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { acknowledge, completeChecklistItem } from '../../../app/escalation.js';
+import { acknowledge } from '../../../app/escalation/ladder.js';
+import { completeChecklistItem } from '../../../app/escalation/regulatory-checklist.js';
 import type { IncidentDeps } from '../../../app/deps.js';
 import { DomainError } from '../../../domain/errors.js';
 import { ACTION, decodeAck, decodeChecklistItem } from '../ids.js';

@@ -5,7 +5,7 @@ import { changeSeverity, incidentTimeline, postStatus, resolveIncident } from '.
 import { incidentRef } from '../../../domain/incident.js';
 import { incidentHelp, parseIncidentCommand } from '../../../domain/incident-command.js';
 import { declareModal } from '../blocks.js';
-import { acknowledge } from '../../../app/escalation.js';
+import { acknowledge } from '../../../app/escalation/ladder.js';
 import { beforeSlackDeadline, ephemeral, userMessage } from './reply.js';
 import { mention, severityLabel } from '../../../app/messages.js';
 

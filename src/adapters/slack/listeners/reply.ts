@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../../../domain/errors.js';
-import type { Logger } from '../../../app/deps.js';
+import type { Logger } from '../../../app/ports/logger.js';
 import { esc } from '../../../app/messages.js';
 
 /**

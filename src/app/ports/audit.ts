@@ -1,0 +1,13 @@
+/** An append to the audit trail; the store chains and hashes it in the caller's transaction. */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  incidentId: number | null;
+  subject: string;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditView extends AuditEntry {
+  seq: number;
+  occurredAt: Date;
+}

@@ -1,0 +1,12 @@
+import type { TimerSpec } from '../jobs/catalog.js';
+
+/** What operators graph (Prometheus in production). */
+export interface Metrics {
+  timerLateness(kind: TimerSpec['kind'], ms: number): void;
+  page(result: 'sent' | 'failed' | 'retried'): void;
+  sms(result: 'sent' | 'failed' | 'retried'): void;
+  nudge(): void;
+  failure(kind: string): void;
+  /** Time from receiving a Slack request to acknowledging it. */
+  ack(kind: string, ms: number): void;
+}
