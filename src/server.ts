@@ -11,11 +11,9 @@ import type { IncidentDeps } from './app/deps.js';
 import { onTimerFailed, onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
 import { orderedWorkKinds } from './app/jobs/catalog.js';
 import { reconcileTimers } from './app/escalation/reconcile.js';
-import { PERMANENT, PermanentError } from './domain/errors.js';
 import type { TimerSpec } from './app/jobs/catalog.js';
-import type { SmsSender } from './app/ports/sms.js';
-import { PagerDutyPager } from './adapters/pagerduty/pagerduty-pager.js';
-import { TwilioSmsSender } from './adapters/sms/twilio-sms-sender.js';
+import { pagerDuty } from './adapters/pagerduty/index.js';
+import { twilioSms } from './adapters/twilio/index.js';
 import { TimerQueue } from './adapters/queue/timer-queue.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.js';
 import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
@@ -118,10 +116,9 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       log.warn({ err: err.message }, 'dispatch deferred to the reconciler'),
     );
   };
-  const pager = new PagerDutyPager({ eventsUrl: env.PAGERDUTY_EVENTS_URL, routingKeys: opts.routingKeys ?? {}, ...(opts.pagerCa ? { ca: opts.pagerCa } : {}) });
-  const sms: SmsSender = opts.twilio
-    ? new TwilioSmsSender({ apiUrl: opts.twilio.apiUrl, accountSid: opts.twilio.accountSid, authToken: opts.twilio.authToken, from: opts.twilio.from })
-    : { send: async () => Promise.reject(new PermanentError(PERMANENT.smsNotConfigured, 'SMS is not configured (TWILIO_* variables)')) };
+  // Vendors, one line each: adding one (Opsgenie, Datadog) is a folder in src/adapters/ and a line here.
+  const pager = pagerDuty({ eventsUrl: env.PAGERDUTY_EVENTS_URL, routingKeys: opts.routingKeys, ca: opts.pagerCa });
+  const sms = twilioSms(opts.twilio);
   const heartbeatUrl = env.HEARTBEAT_URL;
   const heartbeat = heartbeatUrl
     ? async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TwilioSmsSender } from '../../src/adapters/sms/twilio-sms-sender.js';
+import { TwilioSmsSender } from '../../src/adapters/twilio/twilio-sms-sender.js';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import { countSegments, FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { Failures } from '../support/failures.js';
