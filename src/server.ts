@@ -8,7 +8,7 @@ import type { ApiScope, Policy } from './domain/policy.js';
 import type { Clock } from './app/ports/clock.js';
 import { systemClock } from './app/ports/clock.js';
 import type { IncidentDeps } from './app/deps.js';
-import { onTimerFailed, onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
+import { onTimerFailed, onWorkFailed, runTimer, runWork, type WorkDeps } from './app/jobs/runner.js';
 import { orderedWorkKinds } from './app/jobs/catalog.js';
 import { reconcileTimers } from './app/escalation/reconcile.js';
 import type { TimerSpec } from './app/jobs/catalog.js';

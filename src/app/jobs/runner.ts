@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { JobRejectedError } from '../domain/errors.js';
-import { TIMERS, WORK, type TimerSpec } from './jobs/catalog.js';
-import type { StoredTimer, StoredWorkItem, TimerDef, WorkDef, WorkDeps } from './jobs/define.js';
+import { JobRejectedError } from '../../domain/errors.js';
+import { TIMERS, WORK, type TimerSpec } from './catalog.js';
+import type { StoredTimer, StoredWorkItem, TimerDef, WorkDef, WorkDeps } from './define.js';
 
-export type { StoredTimer, StoredWorkItem, WorkDeps } from './jobs/define.js';
+export type { StoredTimer, StoredWorkItem, WorkDeps } from './define.js';
 
 function issuesOf(error: z.ZodError): Array<{ path: string; code: string }> {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code }));
