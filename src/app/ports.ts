@@ -11,5 +11,6 @@ export * from './ports/deploy-store.js';
 export * from './ports/incident-store.js';
 export * from './ports/metrics.js';
 export * from './ports/timers.js';
+export * from './ports/work-store.js';
 export type { TimerKind, TimerSpec, WorkItem, WorkKind } from './jobs/catalog.js';
 export { PermanentError, TransientError } from '../domain/errors.js';

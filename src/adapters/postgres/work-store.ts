@@ -1,17 +1,13 @@
 import { and, asc, eq, inArray, lt, notInArray, sql as dsql } from 'drizzle-orm';
 import type { StoredWorkItem } from '../../app/jobs/define.js';
+import type { StoredWork, WorkStore } from '../../app/ports/work-store.js';
 import type { Db } from './database.js';
 import { workItems } from './schema.js';
 
-export interface StoredWork {
-  id: number;
-  item: StoredWorkItem;
-  status: 'pending' | 'done' | 'failed';
-  attempts: number;
-}
+export type { StoredWork };
 
 /** The outbox's bookkeeping: Postgres says what is still owed; Redis only wakes workers. */
-export class PostgresWorkStore {
+export class PostgresWorkStore implements WorkStore {
   constructor(private readonly db: Db) {}
 
   async get(id: number): Promise<StoredWork | null> {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { isPermanent, TransientError } from '../../domain/errors.js';
 import type { StoredWorkItem } from '../../app/jobs/define.js';
 import type { Logger } from '../../app/ports/logger.js';
-import type { PostgresWorkStore } from '../postgres/work-store.js';
+import type { WorkStore } from '../../app/ports/work-store.js';
 
 export const WORK_QUEUE = 'work';
 /** BullMQ job ids may not contain `:`; `wi-<outbox id>` is unique and deterministic. */
@@ -23,7 +23,7 @@ export interface WorkQueueOptions {
   redisUrl: string;
   /** Key prefix; `{…}` keeps a queue's keys in one Redis Cluster slot. */
   prefix: string;
-  store: PostgresWorkStore;
+  store: WorkStore;
   /** Decodes the stored item against its kind and runs it; a bad payload throws a permanent error. */
   run: (item: StoredWorkItem, attempt: number) => Promise<void>;
   /** Called once when the item failed for good (a permanent error at once, or attempts used up). */
