@@ -82,9 +82,9 @@ export interface Harness {
   /** POSTs a signed slash command; returns the HTTP status and the ack body (parsed). */
   command(command: string, text: string, opts?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; triggerId: string }>;
   /** POSTs a signed interactivity payload. */
-  interact(payload: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  interact(payload: Record<string, unknown>, to?: Warroom): Promise<{ status: number; body: any }>;
   /** Clicks a button or picks in a select of a message the bot posted. */
-  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string }): Promise<{ status: number; body: any }>;
+  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string; to?: Warroom }): Promise<{ status: number; body: any }>;
   /** Waits until the incident's war room is ready (setup job done) and returns its row. */
   warRoomReady(incidentId: number, timeoutMs?: number): Promise<{ channel_id: string; header_ts: string; channel_name: string }>;
   restartBot(extra?: Partial<WarroomOptions>): Promise<void>;
@@ -258,9 +258,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const r = await post(`${bot.url}/slack/events`, body, 'application/x-www-form-urlencoded', o.headers);
       return { ...r, triggerId };
     },
-    async interact(payload) {
+    async interact(payload, to = bot) {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      return post(`${bot.url}/slack/events`, body, 'application/x-www-form-urlencoded');
+      return post(`${to.url}/slack/events`, body, 'application/x-www-form-urlencoded');
     },
     async clickInMessage(channel, ts, actionId, user, o = {}) {
       n += 1;
@@ -281,7 +281,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         message: message ? { ts, text: message.text, blocks: message.blocks } : { ts },
         response_url: slack.responseUrl(`act-${n}`),
         actions: [action],
-      });
+      }, o.to);
     },
     async warRoomReady(incidentId, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
