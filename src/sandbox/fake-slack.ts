@@ -512,6 +512,11 @@ export class FakeSlack {
     else this.defaultLatency = ms;
   }
 
+  /** The token works again (a human re-installed the app). */
+  restoreToken(): void {
+    this.revoked = false;
+  }
+
   revokeToken(): void {
     this.revoked = true;
   }

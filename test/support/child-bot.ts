@@ -18,6 +18,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The recovery settings the child bots run with (short, so a killed process's work is taken over in seconds). */
+export const CHILD_TIMING = { reconcileEveryMs: 1000, staleClaimAfterMs: 3000, retryBackoffMs: 200 };
+/** Past this, work a child could still redo (a stale claim, a lost wake-up) has been redone. */
+export const CHILD_GRACE_MS = CHILD_TIMING.staleClaimAfterMs + CHILD_TIMING.reconcileEveryMs + CHILD_TIMING.retryBackoffMs * 2;
+
 export interface ChildBotOptions {
   dbUrl: string;
   redisPrefix: string;
@@ -64,9 +69,9 @@ export class ChildBot {
       TWILIO_FROM: TWILIO.from,
       TWILIO_API_URL: this.opts.twilio.apiUrl,
       DEPLOY_GATE_TOKEN: GATE_TOKEN,
-      WARROOM_RECONCILE_EVERY: '1s',
-      WARROOM_STALE_CLAIM_AFTER: '3s',
-      WARROOM_RETRY_BACKOFF: '200ms',
+      WARROOM_RECONCILE_EVERY: `${CHILD_TIMING.reconcileEveryMs}ms`,
+      WARROOM_STALE_CLAIM_AFTER: `${CHILD_TIMING.staleClaimAfterMs}ms`,
+      WARROOM_RETRY_BACKOFF: `${CHILD_TIMING.retryBackoffMs}ms`,
       LOG_LEVEL: 'info',
     };
     const keys: Record<string, string> = { 'trading-oncall': 'PD_KEY_TRADING', 'tech-lead-oncall': 'PD_KEY_TECH_LEAD', 'clearing-oncall': 'PD_KEY_CLEARING', 'payments-oncall': 'PD_KEY_PAYMENTS', 'sre-oncall': 'PD_KEY_SRE' };

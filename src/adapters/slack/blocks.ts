@@ -188,6 +188,9 @@ function responseBlock(policy: Policy, i: Incident): Block {
 }
 
 /** A compliance run's card: what it covers, when it is due, who owns it, and its state. */
+/** A card posted this long after its opening time says so (the bot was down when it was due). */
+export const LATE_NOTICE_AFTER_MS = 5000;
+
 export function complianceCard(v: ComplianceRunView): { text: string; blocks: Block[] } {
   const { run, task, zone } = v;
   const day = formatDesk(run.opensAt, zone).split(' ').slice(0, 3).join(' ');
@@ -224,7 +227,7 @@ export function complianceCard(v: ComplianceRunView): { text: string; blocks: Bl
     },
     { type: 'section', text: md(state) },
   ];
-  if (v.postedLateMs > 5000) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
+  if (v.postedLateMs > LATE_NOTICE_AFTER_MS) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
   if (run.status !== 'done') {
     blocks.push({
       type: 'actions',
