@@ -15,10 +15,10 @@ export class SlackHealth {
   botUserId = '';
   botId = '';
   private timer: NodeJS.Timeout | null = null;
-  /** Rechecks back off from 1 s to 15 s: a fixed token is noticed at once, a dead one costs 4 calls a minute. */
-  private recheckMs = SlackHealth.FIRST_RECHECK_MS;
   static readonly FIRST_RECHECK_MS = 1000;
   static readonly MAX_RECHECK_MS = 15_000;
+  /** Rechecks back off from 1 s to 15 s: a fixed token is noticed at once, a dead one costs 4 calls a minute. */
+  private recheckMs = SlackHealth.FIRST_RECHECK_MS;
 
   constructor(
     private readonly client: WebClient,
