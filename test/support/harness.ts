@@ -11,7 +11,7 @@ import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
-import { cloneDatabase, REDIS_URL } from './databases.js';
+import { cloneDatabase, deleteRedisKeys, redisPrefixFor, REDIS_URL } from './databases.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-8c1f0e';
@@ -140,7 +140,8 @@ export interface HarnessOptions {
  * Redis (a key prefix of its own), with a fake Slack over HTTP.
  */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const db = await cloneDatabase(inject('templateDatabase'));
+  const runId = inject('runId');
+  const db = await cloneDatabase(inject('templateDatabase'), runId);
   const slack = new FakeSlack({ botToken: BOT_TOKEN });
   await slack.start();
   const pagerduty = new FakePagerDuty();
@@ -149,7 +150,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   await twilio.start();
   if (opts.seed !== false) seedWorkspace(slack);
   const policy = opts.policyYaml ? parsePolicy(opts.policyYaml, 'test policy') : loadPolicy(undefined);
-  const prefix = `wrt-${randomBytes(4).toString('hex')}`;
+  const prefix = redisPrefixFor(runId);
   let pgProxy: TcpProxy | null = null;
   let botDbUrl = db.url;
   if (opts.proxyDatabase) {
@@ -216,16 +217,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     pgProxy,
     redisPrefix: prefix,
-    async flushRedis() {
-      // Atomic, like a Redis restart without persistence: deleting key by key while the workers
-      // run would leave half-deleted jobs that no real Redis failure produces.
-      const redis = new Redis(REDIS_URL);
-      try {
-        const script = "local ks = redis.call('keys', ARGV[1]) for i = 1, #ks, 500 do redis.call('del', unpack(ks, i, math.min(i + 499, #ks))) end return #ks";
-        return Number(await redis.eval(script, 0, `${prefix}:*`));
-      } finally {
-        redis.disconnect();
-      }
+    flushRedis() {
+      return deleteRedisKeys(`${prefix}:*`);
     },
     async api(path, token = GATE_TOKEN) {
       const res = await fetch(`${bot.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
@@ -310,6 +303,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await twilio.stop();
       await pgProxy?.stop();
       await db.drop();
+      // Nothing of this bot stays in Redis (its queues, timers, job hashes).
+      await deleteRedisKeys(`${prefix}:*`);
     },
   };
   return h;
