@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv, requireTwilio, resolveApiTokens, resolveRoutingKeys, secretsOf } from './config/env.js';
 import { ConfigError, loadPolicy } from './config/policy-schema.js';
+import { processEnv } from './config/process-env.js';
 import { createLogger } from './logger.js';
 import { startWarroom } from './server.js';
 
@@ -13,10 +14,10 @@ async function main(): Promise<void> {
   let twilio;
   let pagerCa: string | undefined;
   try {
-    env = parseEnv(process.env);
+    env = parseEnv(processEnv);
     policy = loadPolicy(env.WARROOM_POLICY);
-    api = resolveApiTokens(policy.apiTokens, process.env);
-    routingKeys = resolveRoutingKeys(policy.pagerduty.services, process.env);
+    api = resolveApiTokens(policy.apiTokens, processEnv);
+    routingKeys = resolveRoutingKeys(policy.pagerduty.services, processEnv);
     twilio = requireTwilio(env, policy.severities.some((s) => s.escalation.steps.some((st) => st.actions.some((a) => a.kind === 'sms'))));
     if (env.PAGERDUTY_CA_FILE) {
       try {

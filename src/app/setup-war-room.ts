@@ -21,7 +21,7 @@ export function viewOf(incident: Incident, state: WarRoomState | null): Incident
  */
 export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attempt = 1): Promise<void> {
   const retry = attempt > 1;
-  const { store, chat, policy } = deps;
+  const { store } = deps;
   const incident = await store.get(incidentId);
   const state = await store.warRoom(incidentId);
   if (!incident || !state) throw new Error(`${incidentRef(incidentId)} not found`);

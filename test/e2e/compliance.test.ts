@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION, VIEW } from '../../src/adapters/slack/ids.js';
+import { VIEW } from '../../src/adapters/slack/ids.js';
 import { GATE_TOKEN, routingKeyFor, startHarness, USERS, type Harness } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
 import { localTime as at, startOfLocalTimeWindow, windowWaitBoundMs } from '../support/instants.js';
