@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
-import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
 import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
