@@ -11,7 +11,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc --noEmit \
+RUN npm run typecheck \
  && mkdir -p policy migrations
 
 # ---- stage 2: production dependencies and sources only -------------------------------------
