@@ -552,6 +552,24 @@ describe('fault injection', () => {
     await slack.auth.test();
   });
 
+  it('lostResponse performs the call, then cuts the connection before answering', async () => {
+    const ch = await createChannel('inc-lost');
+    const parent = (await slack.chat.postMessage({ channel: ch, text: 'card' })).ts!;
+    // Only posts into a thread take the fault; the top-level post below goes through untouched.
+    fake.failNext('chat.postMessage', { lostResponse: true }, 1, (a) => a['thread_ts'] !== undefined);
+    await slack.chat.postMessage({ channel: ch, text: 'top level' });
+    const err = (await slack.chat.postMessage({ channel: ch, text: 'reply', thread_ts: parent }).catch((e: unknown) => e)) as { code: string };
+    expect(err.code).toBe('slack_webapi_request_error');
+    expect(fake.channel(ch)!.messages.find((m) => m.ts === parent)!.replies.map((r) => r.text)).toEqual(['reply']);
+    expect(fake.calls('chat.postMessage').map((c) => [c.status, c.ok, c.lost ?? false])).toEqual([
+      [200, true, false],
+      [200, true, false],
+      [0, true, true],
+    ]);
+    // Used up: the next thread post is answered.
+    expect((await slack.chat.postMessage({ channel: ch, text: 'again', thread_ts: parent })).ok).toBe(true);
+  });
+
   it('adds latency per method', async () => {
     fake.setLatency(120, 'auth.test');
     const started = Date.now();

@@ -55,7 +55,7 @@ export class FakeSlack {
   private callLog: FakeCall[] = [];
 
   // Behaviour knobs (also cleared by reset()).
-  private faults = new Map<string, FakeFault[]>();
+  private faults = new Map<string, Array<{ fault: FakeFault; when?: (args: Args) => boolean }>>();
   private limits = new Map<string, { limit: number; windowMs: number; hits: number[] }>();
   private latency = new Map<string, number>();
   private defaultLatency: number;
@@ -146,10 +146,14 @@ export class FakeSlack {
 
   // --- fault injection -------------------------------------------------------------------------
 
-  /** The next `times` calls of `method` ('*' = any method) fail this way, before any processing. */
-  failNext(method: string, fault: FakeFault, times = 1): void {
+  /**
+   * The next `times` calls of `method` ('*' = any method) fail this way: before any processing,
+   * or (`lostResponse`) after the call took effect. With `when`, only calls whose arguments it
+   * accepts count (e.g. only posts into a thread: `(a) => a.thread_ts !== undefined`).
+   */
+  failNext(method: string, fault: FakeFault, times = 1, when?: (args: Record<string, unknown>) => boolean): void {
     const queue = this.faults.get(method) ?? [];
-    for (let i = 0; i < times; i++) queue.push(fault);
+    for (let i = 0; i < times; i++) queue.push(when ? { fault, when } : { fault });
     this.faults.set(method, queue);
   }
 
@@ -258,9 +262,9 @@ export class FakeSlack {
     const delay = this.latency.get(method) ?? this.defaultLatency;
     if (delay > 0) await sleep(delay);
 
-    // Faults come before anything else and leave the state untouched.
-    const fault = this.takeFault(method);
-    if (fault) {
+    // Faults come before anything else and leave the state untouched, except a lost response.
+    const fault = this.takeFault(method, args);
+    if (fault && !('lostResponse' in fault)) {
       if ('error' in fault) {
         const body = { ok: false, error: fault.error };
         record(args, 200, body);
@@ -286,6 +290,12 @@ export class FakeSlack {
       if (!(err instanceof SlackApiError)) throw err;
       body = { ok: false, error: err.code, ...err.extra };
     }
+    if (fault) {
+      // Done at Slack, answer lost on the way: the client sees the connection reset.
+      this.callLog.push({ method, args, at, status: 0, ok: body.ok === true, ...(typeof body.error === 'string' ? { error: body.error } : {}), lost: true });
+      res.socket?.destroy();
+      return;
+    }
     record(args, 200, body);
     sendJson(200, body);
   }
@@ -301,10 +311,11 @@ export class FakeSlack {
     sendJson(429, body, { 'retry-after': String(retryAfter) });
   }
 
-  private takeFault(method: string): FakeFault | undefined {
+  private takeFault(method: string, args: Args): FakeFault | undefined {
     for (const key of [method, '*']) {
-      const queue = this.faults.get(key);
-      if (queue?.length) return queue.shift();
+      const queue = this.faults.get(key) ?? [];
+      const i = queue.findIndex((f) => !f.when || f.when(args));
+      if (i >= 0) return queue.splice(i, 1)[0]!.fault;
     }
     return undefined;
   }

@@ -57,6 +57,8 @@ export interface FakeCall {
   status: number;
   ok: boolean;
   error?: string;
+  /** The call took effect but its answer never reached the caller (a `lostResponse` fault). */
+  lost?: true;
 }
 
 export interface FakeEphemeral {
@@ -79,4 +81,10 @@ export interface FakeView {
   view: Record<string, any>;
 }
 
-export type FakeFault = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string };
+/**
+ * How a call fails. The first three fail before Slack does anything. `lostResponse` is the other
+ * half of a crash window: Slack performs the call (the message is posted), then the connection is
+ * cut before the answer arrives, as when the network drops or the caller dies mid-request. The
+ * caller cannot tell whether the write happened; a retry must find it instead of repeating it.
+ */
+export type FakeFault = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { lostResponse: true };
