@@ -570,6 +570,15 @@ describe('fault injection', () => {
     expect((await slack.chat.postMessage({ channel: ch, text: 'again', thread_ts: parent })).ok).toBe(true);
   });
 
+  it('lostResponse with hold performs the call and never answers (the caller times out or dies waiting)', async () => {
+    fake.failNext('chat.postMessage', { lostResponse: true, hold: true });
+    const impatient = client('xoxb-test', { timeout: 300 });
+    const err = (await impatient.chat.postMessage({ channel: 'UALICE', text: 'held' }).catch((e: unknown) => e)) as { code: string };
+    expect(err.code).toBe('slack_webapi_request_error');
+    expect(fake.dms('UALICE').map((m) => m.text)).toEqual(['held']);
+    expect(fake.calls('chat.postMessage')).toEqual([expect.objectContaining({ status: 0, ok: true, lost: true })]);
+  });
+
   it('adds latency per method', async () => {
     fake.setLatency(120, 'auth.test');
     const started = Date.now();

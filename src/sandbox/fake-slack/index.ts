@@ -291,9 +291,9 @@ export class FakeSlack {
       body = { ok: false, error: err.code, ...err.extra };
     }
     if (fault) {
-      // Done at Slack, answer lost on the way: the client sees the connection reset.
+      // Done at Slack, answer lost on the way: the connection is reset, or left hanging.
       this.callLog.push({ method, args, at, status: 0, ok: body.ok === true, ...(typeof body.error === 'string' ? { error: body.error } : {}), lost: true });
-      res.socket?.destroy();
+      if (!fault.hold) res.socket?.destroy();
       return;
     }
     record(args, 200, body);

@@ -84,7 +84,9 @@ export interface FakeView {
 /**
  * How a call fails. The first three fail before Slack does anything. `lostResponse` is the other
  * half of a crash window: Slack performs the call (the message is posted), then the connection is
- * cut before the answer arrives, as when the network drops or the caller dies mid-request. The
- * caller cannot tell whether the write happened; a retry must find it instead of repeating it.
+ * cut before the answer arrives, as when the network drops. With `hold`, the answer is never sent
+ * and the connection stays open (until the caller gives up or dies: kill the bot meanwhile to
+ * crash it between Slack's write and its own record). Either way the caller cannot tell whether
+ * the write happened; a retry must find it instead of repeating it.
  */
-export type FakeFault = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { lostResponse: true };
+export type FakeFault = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { lostResponse: true; hold?: boolean };
