@@ -1,12 +1,17 @@
 /** chat.*: posting, editing and deleting messages, ephemerals and permalinks. */
 import { checkBlocks } from './block-kit.js';
 import type { FakeEphemeral, FakeMessage } from './types.js';
-import { fail, isObject, LIMITS, str, type Args } from './util.js';
+import { bool, fail, isObject, LIMITS, str, type Args, type Result } from './util.js';
 import { kindOf, type Handler } from './workspace.js';
 
-/** text/blocks of chat.* calls, validated the way Slack does. */
-function content(a: Args, required: boolean): { text?: string; blocks?: any[] } {
-  const text = str(a.text);
+/**
+ * text/blocks of chat.* calls, validated the way Slack does. Text over the method's limit is
+ * refused (`msg_too_long`) or, for chat.postMessage, cut and posted with a `message_truncated`
+ * warning ("Truncating really long messages", Slack changelog 2018).
+ */
+function content(a: Args, required: boolean, long: { max: number; truncate: boolean }): { text?: string; blocks?: any[]; warnings?: Result } {
+  let text = str(a.text);
+  let warnings: Result | undefined;
   let blocks: any[] | undefined;
   if (a.blocks !== undefined && a.blocks !== '') {
     if (typeof a.blocks === 'string') fail('invalid_blocks_format'); // not JSON
@@ -16,9 +21,20 @@ function content(a: Args, required: boolean): { text?: string; blocks?: any[] } 
     blocks = a.blocks as any[];
   }
   const hasAttachments = Array.isArray(a.attachments) && a.attachments.length > 0;
+  if (Array.isArray(a.attachments) && a.attachments.length > LIMITS.attachments) fail('too_many_attachments');
   if (required && !text && !blocks?.length && !hasAttachments) fail('no_text');
-  if (text && text.length > LIMITS.messageText) fail('msg_too_long');
-  return { ...(text !== undefined ? { text } : {}), ...(blocks ? { blocks } : {}) };
+  if (text && text.length > long.max) {
+    if (!long.truncate) fail('msg_too_long');
+    text = text.slice(0, long.max);
+    warnings = { response_metadata: { warnings: ['message_truncated'], messages: [`[WARN] Your message was truncated but still posted. The \`text\` field accepts up to ${long.max.toLocaleString('en-US')} characters.`] } };
+  }
+  return { ...(text !== undefined ? { text } : {}), ...(blocks ? { blocks } : {}), ...(warnings ? { warnings } : {}) };
+}
+
+/** chat.update: `{}` removes the metadata, leaving the field out keeps it. */
+function metadataUpdate(v: unknown): FakeMessage['metadata'] | null | undefined {
+  if (isObject(v) && Object.keys(v).length === 0) return null;
+  return metadataArg(v);
 }
 
 function metadataArg(v: unknown): FakeMessage['metadata'] {
@@ -33,11 +49,13 @@ export const chatMethods: Record<string, Handler> = {
     const ch = ws.lookupForPost(a.channel);
     if (ch.archived) fail('is_archived');
     // Public channels: allowed without membership (chat:write.public). Private: invisible.
-    const { text, blocks } = content(a, true);
+    const { text, blocks, warnings } = content(a, true, { max: LIMITS.messageText, truncate: true });
     const metadata = metadataArg(a.metadata);
     const msg = ws.newMessage(ws.botUserId, text ?? '', blocks, metadata);
-    ws.place(ch, msg, str(a.thread_ts));
-    return { channel: ch.id, ts: msg.ts, message: ws.messageJson(msg, true) };
+    const threadTs = str(a.thread_ts);
+    ws.place(ch, msg, threadTs, threadTs !== undefined && bool(a.reply_broadcast));
+    const parent = threadTs ? ws.findMessage(ch, msg.ts)?.parent : undefined;
+    return { channel: ch.id, ts: msg.ts, message: ws.messageJson(msg, true, parent), ...warnings };
   },
 
   'chat.update': (ws, a) => {
@@ -46,7 +64,9 @@ export const chatMethods: Record<string, Handler> = {
     if (!found) fail('message_not_found');
     const msg = found.msg;
     if (msg.user !== ws.botUserId) fail('cant_update_message');
-    const { text, blocks } = content(a, true);
+    // "The message cannot be edited within a frozen, archived or deleted channel."
+    if (ch.archived) fail('is_inactive');
+    const { text, blocks } = content(a, true, { max: LIMITS.updateText, truncate: false });
     // Fields left out keep their old value; `blocks: []` removes the blocks (Slack's rule).
     if (text !== undefined) msg.text = text;
     if (blocks !== undefined) {
@@ -54,8 +74,9 @@ export const chatMethods: Record<string, Handler> = {
       else delete msg.blocks;
     }
     if (a.metadata !== undefined) {
-      const metadata = metadataArg(a.metadata);
-      if (metadata) msg.metadata = metadata;
+      const metadata = metadataUpdate(a.metadata);
+      if (metadata === null) delete msg.metadata;
+      else if (metadata) msg.metadata = metadata;
     }
     msg.edited = true;
     return { channel: ch.id, ts: msg.ts, text: msg.text, message: ws.messageJson(msg, true, found.parent) };
@@ -67,8 +88,7 @@ export const chatMethods: Record<string, Handler> = {
     const found = ws.findMessage(ch, ts);
     if (!found) fail('message_not_found');
     if (found.msg.user !== ws.botUserId) fail('cant_delete_message');
-    const from = found.parent ? found.parent.replies : ch.messages;
-    from.splice(from.indexOf(found.msg), 1);
+    ws.remove(ch, found);
     ch.pins.delete(ts);
     return { channel: ch.id, ts };
   },
@@ -78,7 +98,7 @@ export const chatMethods: Record<string, Handler> = {
     const user = str(a.user) ?? '';
     if (!ws.users.has(user)) fail('user_not_found');
     if (kindOf(ch) !== 'im' && !ch.members.has(user)) fail('user_not_in_channel');
-    const { text, blocks } = content(a, true);
+    const { text, blocks } = content(a, true, { max: LIMITS.messageText, truncate: false });
     const e: FakeEphemeral = { channel: ch.id, user, text: text ?? '', ts: ws.nextTs() };
     if (blocks?.length) e.blocks = blocks;
     const threadTs = str(a.thread_ts);

@@ -3,6 +3,17 @@ import type { FakeChannel, FakeMessage } from './types.js';
 import { bool, fail, LIMITS, list, paginate, str, tsKey, type Args, type Result } from './util.js';
 import { kindOf, type Handler, type Workspace } from './workspace.js';
 
+/** oldest/latest/inclusive, as conversations.history and conversations.replies read them. */
+function timeRange(ws: Workspace, a: Args): (m: FakeMessage) => boolean {
+  const inclusive = bool(a.inclusive);
+  const oldest = ws.tsArg(a.oldest, 'invalid_ts_oldest');
+  const latest = ws.tsArg(a.latest, 'invalid_ts_latest');
+  return (m) => {
+    const k = tsKey(m.ts)!;
+    return (oldest === undefined || (inclusive ? k >= oldest : k > oldest)) && (latest === undefined || (inclusive ? k <= latest : k < latest));
+  };
+}
+
 function setTopicOrPurpose(ws: Workspace, a: Args, field: 'topic' | 'purpose'): Result {
   const ch = ws.lookup(a.channel);
   if (ch.archived) fail('is_archived');
@@ -99,14 +110,8 @@ export const conversationsMethods: Record<string, Handler> = {
 
   'conversations.history': (ws, a) => {
     const ch = ws.lookupReadable(a.channel);
-    const inclusive = bool(a.inclusive);
-    const oldest = ws.tsArg(a.oldest, 'invalid_ts_oldest');
-    const latest = ws.tsArg(a.latest, 'invalid_ts_latest');
-    const inRange = (m: FakeMessage) => {
-      const k = tsKey(m.ts)!;
-      return (oldest === undefined || (inclusive ? k >= oldest : k > oldest)) && (latest === undefined || (inclusive ? k <= latest : k < latest));
-    };
-    const newestFirst = ch.messages.filter(inRange).reverse();
+    // Top-level messages and broadcast replies only: a thread's replies are read with conversations.replies.
+    const newestFirst = ch.messages.filter(timeRange(ws, a)).reverse();
     const { page, nextCursor } = paginate(newestFirst, a, 100);
     const withMeta = bool(a.include_all_metadata);
     return {
@@ -123,7 +128,8 @@ export const conversationsMethods: Record<string, Handler> = {
     const found = ws.findMessage(ch, ts);
     if (!found) fail('thread_not_found');
     const parent = found.parent ?? found.msg;
-    const { page, nextCursor } = paginate([parent, ...parent.replies], a, 1000);
+    // Oldest first, the parent always first; oldest/latest narrow the replies.
+    const { page, nextCursor } = paginate([parent, ...parent.replies.filter(timeRange(ws, a))], a, 1000);
     const withMeta = bool(a.include_all_metadata);
     return {
       messages: page.map((m) => ws.messageJson(m, withMeta, m === parent ? undefined : parent)),

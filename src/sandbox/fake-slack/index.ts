@@ -13,6 +13,11 @@
  * Visibility follows Slack: a private channel the bot is not in does not exist for the bot, so
  * every method answers `channel_not_found` for it (except `conversations.join`).
  *
+ * Checked method by method against docs.slack.dev (arguments, limits, error codes). Where the docs
+ * say nothing the fake makes a choice and says so: `too_many_users` beyond 100 invitees, `used_url`
+ * / `expired_url` (HTTP 404) for a spent or stale response_url, replies to a missing thread kept
+ * as orphans, the parent always first in conversations.replies whatever oldest/latest say.
+ *
  * This file holds the server, fault injection and the test-facing helpers; the methods live in
  * one module per family (conversations, chat, pins, views, users) over a shared `Workspace`.
  */
@@ -104,8 +109,20 @@ export class FakeSlack {
     return `${this.baseUrl}/api/`;
   }
 
-  responseUrl(id: string): string {
+  /**
+   * A response_url as Slack sends with a command or an action: it takes 5 posts within 30 minutes
+   * of being issued (the first call for an id issues it; `ageMs` backdates that).
+   */
+  responseUrl(id: string, opts: { ageMs?: number } = {}): string {
+    if (!this.ws.issuedResponseUrls.has(id) || opts.ageMs !== undefined) this.ws.issuedResponseUrls.set(id, Date.now() - (opts.ageMs ?? 0));
     return `${this.baseUrl}/response/${encodeURIComponent(id)}`;
+  }
+
+  /** A trigger_id as Slack sends with an interaction: usable once, within 3 s (`ageMs` backdates it). */
+  issueTrigger(opts: { ageMs?: number } = {}): string {
+    const id = `${Date.now()}.${Math.floor(Math.random() * 1e10)}.${Math.random().toString(16).slice(2, 18)}`;
+    this.ws.issuedTriggers.set(id, Date.now() - (opts.ageMs ?? 0));
+    return id;
   }
 
   // --- seeding -------------------------------------------------------------------------------
@@ -342,6 +359,8 @@ export class FakeSlack {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
     };
     if (uses > LIMITS.responseUrlUses) return send(404, { ok: false, error: 'used_url' });
+    const issued = ws.issuedResponseUrls.get(id);
+    if (issued !== undefined && Date.now() - issued > LIMITS.responseUrlTtlMs) return send(404, { ok: false, error: 'expired_url' });
     const text = raw.toString('utf8');
     let body: unknown;
     try {

@@ -1,5 +1,5 @@
 /** pins.*: pinning messages in a channel. */
-import { fail, str } from './util.js';
+import { fail, str, tsKey } from './util.js';
 import type { Handler } from './workspace.js';
 
 export const pinsMethods: Record<string, Handler> = {
@@ -8,6 +8,7 @@ export const pinsMethods: Record<string, Handler> = {
     if (!ch.members.has(ws.botUserId)) fail('not_in_channel');
     const ts = str(a.timestamp);
     if (!ts) fail('no_item_specified');
+    if (tsKey(ts) === undefined) fail('bad_timestamp');
     if (!ws.findMessage(ch, ts)) fail('message_not_found');
     if (ch.pins.has(ts)) fail('already_pinned');
     ch.pins.add(ts);
@@ -19,6 +20,7 @@ export const pinsMethods: Record<string, Handler> = {
     const ch = ws.lookup(a.channel);
     const ts = str(a.timestamp);
     if (!ts) fail('no_item_specified');
+    if (tsKey(ts) === undefined) fail('bad_timestamp');
     if (!ch.pins.delete(ts)) fail('no_pin');
     return {};
   },

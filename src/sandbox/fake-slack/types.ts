@@ -16,6 +16,8 @@ export interface FakeMessage {
   blocks?: any[];
   metadata?: { event_type: string; event_payload: any };
   thread_ts?: string;
+  /** A reply posted with reply_broadcast: in its thread and in the channel's history. */
+  broadcast?: true;
   edited?: boolean;
   replies: FakeMessage[];
 }

@@ -39,7 +39,9 @@ export const usersMethods: Record<string, Handler> = {
   'users.info': (ws, a) => ({ user: ws.userJson(ws.user(a.user)) }),
 
   'users.list': (ws, a) => {
-    const { page, nextCursor } = paginate([...ws.users.values()], a, 100);
+    // "Providing no limit value will result in Slack attempting to deliver you the entire result set."
+    const all = [...ws.users.values()];
+    const { page, nextCursor } = paginate(all, a, Math.max(all.length, 1), Number.MAX_SAFE_INTEGER);
     return { members: page.map((u) => ws.userJson(u)), response_metadata: { next_cursor: nextCursor } };
   },
 

@@ -6,7 +6,11 @@ export const LIMITS = {
   channelName: 80,
   topic: 250,
   purpose: 250,
+  /** chat.postMessage truncates longer text (warning `message_truncated`); chat.postEphemeral refuses it. */
   messageText: 40_000,
+  /** chat.update: "The `text` field cannot exceed 4,000 characters" (msg_too_long). */
+  updateText: 4_000,
+  attachments: 100,
   messageBlocks: 50,
   viewBlocks: 100,
   /** Slack's docs have said 30, 100 and 1000 over time; PLATFORM.md says 100. */
@@ -15,7 +19,12 @@ export const LIMITS = {
   mpimUsers: 8,
   responseUrlUses: 5,
   viewStack: 3,
-  pageMax: 1000,
+  /** A view's JSON: "greater than 250kb" → view_too_large. */
+  viewBytes: 250 * 1024,
+  triggerTtlMs: 3_000,
+  responseUrlTtlMs: 30 * 60_000,
+  /** conversations.history: "Maximum of 999"; conversations.list: "an integer under 1000". */
+  pageMax: 999,
 } as const;
 
 /** Keys WebClient JSON-encodes into a form field; Slack decodes them back. */
@@ -73,9 +82,9 @@ export function randomAlnum(n: number): string {
   return [...randomBytes(n)].map((b) => ALNUM[b % ALNUM.length]).join('');
 }
 
-export function paginate<T>(items: T[], a: Args, defaultLimit: number): { page: T[]; nextCursor: string } {
+export function paginate<T>(items: T[], a: Args, defaultLimit: number, max: number = LIMITS.pageMax): { page: T[]; nextCursor: string } {
   const asked = int(a.limit, defaultLimit);
-  const limit = Math.min(asked > 0 ? asked : defaultLimit, LIMITS.pageMax);
+  const limit = Math.min(asked > 0 ? asked : defaultLimit, max);
   let offset = 0;
   const cursor = str(a.cursor);
   if (cursor) {

@@ -4,9 +4,13 @@ import type { FakeView } from './types.js';
 import { fail, isObject, LIMITS, randomAlnum, str } from './util.js';
 import type { Handler, Workspace } from './workspace.js';
 
-function viewArg(v: unknown, type: 'modal' | 'home'): Record<string, any> {
+/** The view argument, validated; `replacing` is the id of the view it replaces (external_id stays its own). */
+function viewArg(ws: Workspace, v: unknown, type: 'modal' | 'home', replacing?: string): Record<string, any> {
   const bad = (messages: string[]) => fail('invalid_arguments', { response_metadata: { messages } });
   if (!isObject(v)) return bad(['[ERROR] failed to match all allowed schemas [json-pointer:/view]']);
+  if (Buffer.byteLength(JSON.stringify(v)) > LIMITS.viewBytes) fail('view_too_large');
+  const externalId = str(v.external_id);
+  if (externalId && [...ws.viewsById.values()].some((x) => x.id !== replacing && x.view.external_id === externalId)) fail('duplicate_external_id');
   if (v.type !== type) bad([`[ERROR] must be '${type}' [json-pointer:/view/type]`]);
   const errors: string[] = [];
   if (type === 'modal') {
@@ -25,10 +29,15 @@ function viewArg(v: unknown, type: 'modal' | 'home'): Record<string, any> {
   return v;
 }
 
-/** trigger_ids expire after 3 s and work once; tests mark expired ones with an 'expired' prefix. */
+/**
+ * trigger_ids work once and expire 3 s after Slack sent them: for ids from `issueTrigger()` the
+ * fake knows when; other ids never expire unless they start with 'expired'.
+ */
 function useTrigger(ws: Workspace, v: unknown): void {
   const trigger = str(v) ?? '';
   if (!trigger || trigger.startsWith('expired')) fail('expired_trigger_id');
+  const issued = ws.issuedTriggers.get(trigger);
+  if (issued !== undefined && Date.now() - issued > LIMITS.triggerTtlMs) fail('expired_trigger_id');
   if (ws.usedTriggers.has(trigger)) fail('exchanged_trigger_id');
   ws.usedTriggers.add(trigger);
 }
@@ -56,14 +65,14 @@ function storeView(ws: Workspace, v: FakeView): Record<string, any> {
 
 export const viewsMethods: Record<string, Handler> = {
   'views.open': (ws, a) => {
-    const view = viewArg(a.view, 'modal');
+    const view = viewArg(ws, a.view, 'modal');
     useTrigger(ws, a.trigger_id); // an invalid view does not use the trigger up
     const id = ws.newId('V');
     return { view: storeView(ws, { id, hash: '', rootViewId: id, previousViewId: null, view }) };
   },
 
   'views.push': (ws, a) => {
-    const view = viewArg(a.view, 'modal');
+    const view = viewArg(ws, a.view, 'modal');
     useTrigger(ws, a.trigger_id);
     // The trigger comes from an interaction in the most recently opened modal stack.
     const top = [...ws.viewsById.values()].filter((v) => !v.userId).pop();
@@ -81,15 +90,15 @@ export const viewsMethods: Record<string, Handler> = {
     const hash = str(a.hash);
     // The hash guards against overwriting a view someone else updated meanwhile.
     if (hash && hash !== current.hash) fail('hash_conflict');
-    const view = viewArg(a.view, current.view.type === 'home' ? 'home' : 'modal');
+    const view = viewArg(ws, a.view, current.view.type === 'home' ? 'home' : 'modal', current.id);
     return { view: storeView(ws, { ...current, view }) };
   },
 
   'views.publish': (ws, a) => {
     const userId = str(a.user_id) ?? '';
     if (!ws.users.has(userId)) fail('user_not_found');
-    const view = viewArg(a.view, 'home');
     const current = [...ws.viewsById.values()].find((v) => v.userId === userId);
+    const view = viewArg(ws, a.view, 'home', current?.id);
     const hash = str(a.hash);
     if (current && hash && hash !== current.hash) fail('hash_conflict');
     const id = current?.id ?? ws.newId('V');

@@ -36,6 +36,9 @@ export class Workspace {
   readonly responseUses = new Map<string, number>();
   readonly viewsById = new Map<string, FakeView>();
   readonly usedTriggers = new Set<string>();
+  /** trigger_ids and response_urls the fake handed out, with when (they expire). */
+  readonly issuedTriggers = new Map<string, number>();
+  readonly issuedResponseUrls = new Map<string, number>();
   private lastTs = 0;
   private lastCreated = 0;
 
@@ -170,26 +173,42 @@ export class Workspace {
     return msg;
   }
 
-  /** Top level, or into a thread; a reply to a reply goes to the same thread (as in Slack). */
-  place(ch: FakeChannel, msg: FakeMessage, threadTs: string | undefined): void {
+  /**
+   * Top level, or into a thread; a reply to a reply goes to the same thread (as in Slack). A
+   * broadcast reply is in the thread and in the channel's history as well.
+   */
+  place(ch: FakeChannel, msg: FakeMessage, threadTs: string | undefined, broadcast = false): void {
     if (!threadTs) {
       ch.messages.push(msg);
       return;
     }
     const found = this.findMessage(ch, threadTs);
-    const parent = found?.parent ?? found?.msg;
-    msg.thread_ts = parent?.ts ?? threadTs;
-    if (parent) parent.replies.push(msg);
-    else this.orphans.set(ch.id, [...(this.orphans.get(ch.id) ?? []), msg]);
+    const thread = found?.parent ?? found?.msg;
+    msg.thread_ts = thread?.ts ?? threadTs;
+    if (thread) {
+      thread.replies.push(msg);
+      if (broadcast) {
+        msg.broadcast = true;
+        ch.messages.push(msg);
+      }
+    } else this.orphans.set(ch.id, [...(this.orphans.get(ch.id) ?? []), msg]);
   }
 
+  /** A message by ts; `parent` is set for thread replies (broadcast ones included). */
   findMessage(ch: FakeChannel, ts: string): { msg: FakeMessage; parent?: FakeMessage } | undefined {
     for (const m of ch.messages) {
-      if (m.ts === ts) return { msg: m };
       const r = m.replies.find((x) => x.ts === ts);
       if (r) return { msg: r, parent: m };
     }
+    for (const m of ch.messages) if (m.ts === ts) return { msg: m };
     return undefined;
+  }
+
+  /** Takes a message out of its thread and, if it is there (top level or broadcast), the channel. */
+  remove(ch: FakeChannel, found: { msg: FakeMessage; parent?: FakeMessage }): void {
+    if (found.parent) found.parent.replies.splice(found.parent.replies.indexOf(found.msg), 1);
+    const i = ch.messages.indexOf(found.msg);
+    if (i >= 0) ch.messages.splice(i, 1);
   }
 
   // --- JSON shapes ---------------------------------------------------------------------------
@@ -229,6 +248,7 @@ export class Workspace {
     if (m.edited) o.edited = { user: m.user, ts: m.ts };
     if (parent) Object.assign(o, { thread_ts: parent.ts, parent_user_id: parent.user });
     else if (m.thread_ts) o.thread_ts = m.thread_ts;
+    if (m.broadcast) o.subtype = 'thread_broadcast';
     if (m.replies.length) {
       const replyUsers = [...new Set(m.replies.map((r) => r.user))];
       Object.assign(o, {
