@@ -598,6 +598,9 @@ describe('users and user groups', () => {
     expect(withUsers.usergroups).toEqual([expect.objectContaining({ id: 'S0ONCALL', handle: 'oncall-trading', name: 'Trading on-call', users: ['UALICE', 'UBOB'] })]);
     const without = await slack.usergroups.list({});
     expect(without.usergroups![0]!.users).toBeUndefined();
+    // user_count only with include_count, as documented.
+    expect(without.usergroups![0]!.user_count).toBeUndefined();
+    expect((await slack.usergroups.list({ include_count: true })).usergroups![0]!.user_count).toBe(2);
     expect((await slack.usergroups.users.list({ usergroup: 'S0ONCALL' })).users).toEqual(['UALICE', 'UBOB']);
     expect((await slackError(slack.usergroups.users.list({ usergroup: 'SNOPE' }))).error).toBe('no_such_subteam');
   });

@@ -15,6 +15,7 @@ export const usersMethods: Record<string, Handler> = {
 
   'usergroups.list': (ws, a) => {
     const withUsers = bool(a.include_users);
+    const withCount = bool(a.include_count);
     return {
       usergroups: [...ws.groups.values()].map((g) => ({
         id: g.id,
@@ -24,7 +25,7 @@ export const usersMethods: Record<string, Handler> = {
         handle: g.handle,
         description: '',
         date_delete: 0,
-        user_count: g.users.length,
+        ...(withCount ? { user_count: g.users.length } : {}),
         ...(withUsers ? { users: [...g.users] } : {}),
       })),
     };
