@@ -441,6 +441,15 @@ describe('Slack’s documented behaviour (each a past difference of the fake)', 
     expect(res.response_metadata?.next_cursor).toBe('');
   });
 
+  it('chat.postEphemeral needs the bot in the channel, even a public one (chat:write.public covers chat.postMessage only)', async () => {
+    const pub = fake.addChannel({ name: 'general-chat', members: ['UALICE'] });
+    expect((await slackError(slack.chat.postEphemeral({ channel: pub, user: 'UALICE', text: 'psst' }))).error).toBe('not_in_channel');
+    expect(fake.ephemerals('UALICE')).toEqual([]);
+    await slack.conversations.join({ channel: pub });
+    await slack.chat.postEphemeral({ channel: pub, user: 'UALICE', text: 'psst' });
+    expect(fake.ephemerals('UALICE').map((e) => e.text)).toEqual(['psst']);
+  });
+
   it('pins.add answers bad_timestamp for a malformed ts', async () => {
     const ch = await createChannel('inc-pin-ts');
     expect((await slackError(slack.pins.add({ channel: ch, timestamp: 'yesterday' }))).error).toBe('bad_timestamp');

@@ -97,6 +97,8 @@ export const chatMethods: Record<string, Handler> = {
     const ch = ws.lookupForPost(a.channel, false);
     const user = str(a.user) ?? '';
     if (!ws.users.has(user)) fail('user_not_found');
+    // Unlike chat.postMessage (chat:write.public), an ephemeral needs the bot in the conversation.
+    if (!ch.members.has(ws.botUserId)) fail('not_in_channel');
     if (kindOf(ch) !== 'im' && !ch.members.has(user)) fail('user_not_in_channel');
     const { text, blocks } = content(a, true, { max: LIMITS.messageText, truncate: false });
     const e: FakeEphemeral = { channel: ch.id, user, text: text ?? '', ts: ws.nextTs() };
