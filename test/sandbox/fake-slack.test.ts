@@ -384,6 +384,10 @@ describe('Slack’s documented behaviour (each a past difference of the fake)', 
     await slack.conversations.archive({ channel: ch });
     expect((await slackError(slack.chat.update({ channel: ch, ts: posted.ts!, text: 'after' }))).error).toBe('is_inactive');
     expect(fake.channel(ch)!.messages[0]!.text).toBe('before');
+    await slack.conversations.unarchive({ channel: ch });
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'after' });
+    const dm = (await slack.chat.postMessage({ channel: 'UALICE', text: 'hi' })).channel!;
+    expect((await slackError(slack.conversations.unarchive({ channel: dm }))).error).toBe('method_not_supported_for_channel_type');
   });
 
   it('chat.update keeps metadata left out and removes it for an empty object', async () => {
@@ -448,6 +452,16 @@ describe('Slack’s documented behaviour (each a past difference of the fake)', 
     await slack.conversations.join({ channel: pub });
     await slack.chat.postEphemeral({ channel: pub, user: 'UALICE', text: 'psst' });
     expect(fake.ephemerals('UALICE').map((e) => e.text)).toEqual(['psst']);
+  });
+
+  it('an edited message carries the time of the edit in edited.ts', async () => {
+    const ch = await createChannel('inc-edited');
+    const posted = await slack.chat.postMessage({ channel: ch, text: 'v1' });
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'v2' });
+    const [msg] = (await slack.conversations.history({ channel: ch })).messages!;
+    expect(msg!.ts).toBe(posted.ts);
+    expect(msg!.edited!.user).toBe('UBOT');
+    expect(Number(msg!.edited!.ts)).toBeGreaterThan(Number(posted.ts));
   });
 
   it('pins.add answers bad_timestamp for a malformed ts', async () => {

@@ -79,6 +79,7 @@ export const chatMethods: Record<string, Handler> = {
       else if (metadata) msg.metadata = metadata;
     }
     msg.edited = true;
+    msg.editedTs = ws.nextTs();
     return { channel: ch.id, ts: msg.ts, text: msg.text, message: ws.messageJson(msg, true, found.parent) };
   },
 

@@ -103,6 +103,7 @@ export const conversationsMethods: Record<string, Handler> = {
 
   'conversations.unarchive': (ws, a) => {
     const ch = ws.lookup(a.channel);
+    if (kindOf(ch) !== 'channel') fail('method_not_supported_for_channel_type');
     if (!ch.archived) fail('not_archived');
     ch.archived = false;
     return {};

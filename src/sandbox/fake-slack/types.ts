@@ -19,6 +19,8 @@ export interface FakeMessage {
   /** A reply posted with reply_broadcast: in its thread and in the channel's history. */
   broadcast?: true;
   edited?: boolean;
+  /** When it was last edited (Slack's `edited.ts`). */
+  editedTs?: string;
   replies: FakeMessage[];
 }
 

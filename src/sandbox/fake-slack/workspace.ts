@@ -245,7 +245,7 @@ export class Workspace {
     const o: Result = { type: 'message', user: m.user, text: m.text, ts: m.ts, team: this.id.teamId };
     if (m.user === this.botUserId) Object.assign(o, { bot_id: this.id.botId, app_id: this.id.appId });
     if (m.blocks) o.blocks = m.blocks;
-    if (m.edited) o.edited = { user: m.user, ts: m.ts };
+    if (m.edited) o.edited = { user: m.user, ts: m.editedTs ?? m.ts };
     if (parent) Object.assign(o, { thread_ts: parent.ts, parent_user_id: parent.user });
     else if (m.thread_ts) o.thread_ts = m.thread_ts;
     if (m.broadcast) o.subtype = 'thread_broadcast';
