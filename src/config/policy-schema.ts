@@ -105,7 +105,7 @@ const deploySchema = z.strictObject({
 });
 
 /** Task times may carry seconds (`02:00:30`): short test schedules and odd vendor cut-offs. */
-const taskTime = z.union([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM'), duration]);
+const taskTime = z.union([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM or HH:MM:SS (24 h)'), duration]);
 
 const complianceTask = z
   .strictObject({
@@ -126,7 +126,7 @@ const complianceTask = z
     const wantsTime = t.relative_to === 'clock';
     for (const field of ['opens', 'due'] as const) {
       if (wantsTime !== (typeof t[field] === 'string')) {
-        ctx.addIssue({ code: 'custom', path: [field], message: wantsTime ? 'must be a time HH:MM' : 'with relative_to: close, must be a duration after the close (e.g. 30m)' });
+        ctx.addIssue({ code: 'custom', path: [field], message: wantsTime ? 'must be a time HH:MM or HH:MM:SS (24 h)' : 'with relative_to: close, must be a duration after the close (e.g. 30m)' });
       }
     }
   });
@@ -163,7 +163,7 @@ const policySchema = z
     calendar: calendarSchema.prefault({}),
     compliance: z
       .strictObject({
-        digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM').default('19:30'),
+        digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM or HH:MM:SS (24 h)').default('19:30'),
         completers: z.array(groupHandle).default(['compliance']),
         tasks: z.array(complianceTask).default([]),
       })

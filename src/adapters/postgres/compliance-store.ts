@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lte, ne, or } from 'drizzle-orm';
 import type { PlannedRun, RunState } from '../../domain/compliance-schedule.js';
 import type { AuditEntry, Clock, ComplianceRun, ComplianceStore, ComplianceTx, TimerSpec, WorkItem } from '../../app/ports.js';
 import type { Db } from './database.js';
@@ -85,8 +85,10 @@ export class PostgresComplianceStore implements ComplianceStore {
     return rows.map(toRun);
   }
 
+  /** The latest `n` runs that have begun (opened, or past their opening time), newest first: not the planned ones ahead. */
   async lastRuns(taskId: string, n: number) {
-    const rows = await this.db.select().from(complianceRuns).where(eq(complianceRuns.taskId, taskId)).orderBy(desc(complianceRuns.date)).limit(n);
+    const begun = or(lte(complianceRuns.opensAt, this.clock.now()), ne(complianceRuns.status, 'scheduled'));
+    const rows = await this.db.select().from(complianceRuns).where(and(eq(complianceRuns.taskId, taskId), begun)).orderBy(desc(complianceRuns.date)).limit(n);
     return rows.map(toRun);
   }
 

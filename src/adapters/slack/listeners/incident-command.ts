@@ -15,7 +15,7 @@ import { mention, severityLabel } from '../../../app/messages.js';
  * good for 3 s, and opening it is the only work left).
  */
 export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
-  app.command('/incident', async ({ command, ack, client, context }) => {
+  app.command('/incident', async ({ command, ack, client, context, respond }) => {
     const ctx = { command: '/incident', user: command.user_id, channel: command.channel_id };
     let openModal: { severity: string | null; title: string | null } | null = null;
     let reply: string;
@@ -38,9 +38,10 @@ export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
         await client.views.open({ trigger_id: command.trigger_id, view: declareModal(deps.policy, { ...m, originChannel: command.channel_id }) as never });
       } catch (err) {
         deps.log.warn({ ...ctx, err: (err as Error).message }, 'views.open failed');
-        await client.chat
-          .postEphemeral({ channel: command.channel_id, user: command.user_id, text: ':warning: I could not open the declaration form. Declare directly: `/incident sev2 <title>`.' })
-          .catch(() => undefined);
+        // Through the command's response_url: chat.postEphemeral fails in channels the bot is not in.
+        await respond({ response_type: 'ephemeral', text: ':warning: I could not open the declaration form. Declare directly: `/incident sev2 <title>`.' }).catch(
+          (e: Error) => deps.log.warn({ ...ctx, err: e.message }, 'respond failed'),
+        );
       }
     }
   });
