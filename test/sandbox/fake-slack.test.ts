@@ -688,12 +688,14 @@ describe('fault injection', () => {
   });
 
   it('short windows free up again', async () => {
-    fake.rateLimit('auth.test', 1, 150);
+    const windowMs = 150;
+    fake.rateLimit('auth.test', 1, windowMs);
+    const windowEnds = Date.now() + windowMs;
     await slack.auth.test();
     const limited = await rawCall('auth.test', '', { authorization: 'Bearer xoxb-test' });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1'); // never less than one second
-    await new Promise((r) => setTimeout(r, 200));
+    await fake.waitFor(() => Date.now() > windowEnds || null, 5000, 'the window to pass');
     await slack.auth.test();
   });
 
