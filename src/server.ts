@@ -135,7 +135,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     policy,
     clock,
     log,
-    calendar: new MarketCalendar(policy.calendar),
+    calendar,
     timers,
     pager,
     sms,
@@ -144,11 +144,12 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     staleClaimMs: opts.staleClaimMs ?? env.WARROOM_STALE_CLAIM_AFTER,
   };
   const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log, metrics };
+  const complianceStore = new PostgresComplianceStore(db, clock, onCommitted, onTimers);
   const compliance: ComplianceDeps = {
-    store: new PostgresComplianceStore(db, clock, onCommitted, onTimers),
+    store: complianceStore,
     chat,
     policy,
-    calendar: incidents.calendar,
+    calendar,
     clock,
     log,
     pager,
@@ -164,8 +165,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     return out;
   });
   metrics.gauge('warroom_compliance_runs', "Today's compliance runs by state", ['state'], async () => {
-    const today = new Date().toLocaleDateString('en-CA', { timeZone: policy.timezone });
-    const rows = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from compliance_runs where date = ${today} group by status`;
+    const rows = await complianceStore.todaysRunCounts(policy.timezone);
     return rows.map((r) => [{ state: r.status }, r.n]);
   });
   const lane = (extra: Partial<WorkQueueOptions>) =>

@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { PlannedRun, RunState } from '../../domain/compliance-schedule.js';
 import type { AuditEntry, Clock, ComplianceRun, ComplianceStore, ComplianceTx, TimerSpec, WorkItem } from '../../app/ports.js';
 import type { Db } from './database.js';
@@ -88,6 +89,16 @@ export class PostgresComplianceStore implements ComplianceStore {
   async lastRuns(taskId: string, n: number) {
     const rows = await this.db.select().from(complianceRuns).where(eq(complianceRuns.taskId, taskId)).orderBy(desc(complianceRuns.date)).limit(n);
     return rows.map(toRun);
+  }
+
+  /** How many of today's runs (local date in `zone`, by the injected clock) are in each state: the metrics gauge. */
+  async todaysRunCounts(zone: string): Promise<Array<{ status: string; n: number }>> {
+    const today = DateTime.fromJSDate(this.clock.now(), { zone }).toISODate() ?? '';
+    return this.db
+      .select({ status: complianceRuns.status, n: count() })
+      .from(complianceRuns)
+      .where(eq(complianceRuns.date, today))
+      .groupBy(complianceRuns.status);
   }
 
   async recordCard(id: number, channelId: string, ts: string) {
