@@ -8,6 +8,7 @@ import type { ApiScope, Policy } from './domain/policy.js';
 import type { Clock } from './app/ports.js';
 import { systemClock } from './app/ports.js';
 import type { IncidentDeps } from './app/deps.js';
+import { declareIncident, type DeclareRequest } from './app/declare-incident.js';
 import { onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
 import { reconcileTimers } from './app/escalation.js';
 import { PermanentError, type TimerSpec } from './app/ports.js';
@@ -73,6 +74,8 @@ export interface Warroom {
   url: string;
   stop(): Promise<void>;
   queue: WorkQueue;
+  /** The declare use case, for a declarer that is not a Slack user (an integration; alerts come next). */
+  declareIncident(req: DeclareRequest): ReturnType<typeof declareIncident>;
 }
 
 /**
@@ -265,6 +268,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     port,
     url: `http://127.0.0.1:${port}`,
     queue,
+    declareIncident: (req) => declareIncident(incidents, req),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,4 +1,5 @@
 import { and, asc, eq, isNotNull, isNull, lt, or, sql as dsql } from 'drizzle-orm';
+import type { Declarer } from '../../domain/declarer.js';
 import type { Incident, RoleHolder } from '../../domain/incident.js';
 import type { AuditEntry, AuditView, Checklist, ChecklistItemState, Clock, IncidentStore, IncidentTx, NewIncident, StepRow, StepStatus, TimerSpec, WarRoomState, WorkItem } from '../../app/ports.js';
 import type { EscalationAction } from '../../domain/escalation.js';
@@ -24,7 +25,7 @@ function toIncident(r: Row): Incident {
     customerImpact: r.customerImpact,
     service: r.service,
     isPrivate: r.isPrivate,
-    declaredBy: r.declaredBy,
+    declarer: toDeclarer(r),
     declaredAt: r.declaredAt,
     channelId: r.channelId,
     channelName: r.channelName,
@@ -45,6 +46,15 @@ function toIncident(r: Row): Incident {
     statusSeq: r.statusSeq,
     nextNudgeAt: r.nextNudgeAt,
   };
+}
+
+function toDeclarer(r: Pick<Row, 'declaredBy' | 'declarerKind' | 'declarerName'>): Declarer {
+  return r.declarerKind === 'integration' ? { kind: 'integration', source: r.declaredBy, name: r.declarerName ?? r.declaredBy } : { kind: 'user', userId: r.declaredBy };
+}
+
+/** declared_by holds the user id or the integration's source; the kind and name say which. */
+function declarerColumns(d: Declarer): { declaredBy: string; declarerKind: Declarer['kind']; declarerName: string | null } {
+  return d.kind === 'user' ? { declaredBy: d.userId, declarerKind: 'user', declarerName: null } : { declaredBy: d.source, declarerKind: 'integration', declarerName: d.name };
 }
 
 function toWarRoom(r: Row): WarRoomState {
@@ -145,13 +155,13 @@ export class PostgresIncidentStore implements IncidentStore {
       async saveChecklist(c) {
         await tx.update(regulatoryChecklists).set({ items: c.items, remindedAt: c.remindedAt, completedAt: c.completedAt }).where(eq(regulatoryChecklists.incidentId, c.incidentId));
       },
-      async insertIncident(d: NewIncident) {
+      async insertIncident({ declarer, ...d }: NewIncident) {
         // Look first, so a retried request does not burn a sequence number (INC numbers stay gap-free in practice).
         const [seen] = await tx.select().from(incidents).where(eq(incidents.requestKey, d.requestKey));
         if (seen) return { incident: toIncident(seen), created: false };
         const [row] = await tx
           .insert(incidents)
-          .values({ ...d })
+          .values({ ...d, ...declarerColumns(declarer) })
           .onConflictDoNothing({ target: incidents.requestKey })
           .returning();
         if (row) return { incident: toIncident(row), created: true };
@@ -223,12 +233,13 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async waitingForChannel() {
-    return this.db
-      .select({ id: incidents.id, declaredBy: incidents.declaredBy })
+    const rows = await this.db
+      .select({ id: incidents.id, declaredBy: incidents.declaredBy, declarerKind: incidents.declarerKind, declarerName: incidents.declarerName })
       .from(incidents)
       .where(and(isNull(incidents.channelId), isNull(incidents.failedAt), eq(incidents.status, 'open')))
       .orderBy(asc(incidents.id))
       .limit(1000);
+    return rows.map((r) => ({ id: r.id, declarer: toDeclarer(r) }));
   }
 
   async enqueue(item: WorkItem) {
