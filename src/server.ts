@@ -34,6 +34,7 @@ import { deployGateRoutes } from './http/deploy-gate.js';
 import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
+import { DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
 import { WorkQueue, type WorkQueueOptions } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { boltLogger } from './adapters/slack/bolt-logger.js';
@@ -67,6 +68,8 @@ export interface WarroomOptions {
   apiTokens?: Array<{ name: string; value: string; scopes: ApiScope[] }>;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
+  /** Overrides the Postgres pool size computed from the worker concurrency (tests). */
+  dbPoolMax?: number;
 }
 
 export interface Warroom {
@@ -87,7 +90,9 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const clock = opts.clock ?? systemClock;
 
   await migrateDatabase(env.DATABASE_URL);
-  const { sql, db } = connect(env.DATABASE_URL);
+  // One connection per running job at most, plus headroom for acks: the pool cannot run dry (pool-size.ts).
+  const concurrency: WorkerConcurrency = { ...DEFAULT_CONCURRENCY, work: opts.queue?.concurrency ?? DEFAULT_CONCURRENCY.work };
+  const { sql, db } = connect(env.DATABASE_URL, { max: opts.dbPoolMax ?? poolSizeFor(concurrency) });
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 
@@ -130,7 +135,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
         if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
       }
     : null;
-  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
+  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, concurrency: concurrency.timers, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
   const onTimers = (specs: TimerSpec[]) => timers.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
   const incidents: IncidentDeps = {
     store: new PostgresIncidentStore(db, clock, onCommitted, onTimers),
@@ -183,6 +188,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
       stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
       ...opts.queue,
+      concurrency: concurrency.work,
       ...extra,
     });
   const queue = lane({ excludeKinds: ORDERED_KINDS });
