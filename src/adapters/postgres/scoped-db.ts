@@ -12,6 +12,9 @@ import type { Tx } from './outbox.js';
  *
  * Work handed to the queue and timers woken by a nested transaction are released only when the
  * outermost transaction commits (`afterCommit`), never before the rows they point at are visible.
+ *
+ * Mind that a write inside an `exclusive` section commits with the section: do not append audit
+ * events there (the audit chain's lock would be held across the section's Slack calls).
  */
 interface Scope {
   tx: Tx;
