@@ -8,6 +8,7 @@ import type { ApiScope, Policy } from './domain/policy.js';
 import type { Clock } from './app/ports.js';
 import { systemClock } from './app/ports.js';
 import type { IncidentDeps } from './app/deps.js';
+import { declareIncident, type DeclareRequest } from './app/declare-incident.js';
 import { onWorkFailed, runTimer, runWork, type WorkDeps } from './app/work-handlers.js';
 import { reconcileTimers } from './app/escalation.js';
 import { PermanentError, type TimerSpec } from './app/ports.js';
@@ -33,6 +34,7 @@ import { deployGateRoutes } from './http/deploy-gate.js';
 import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
+import { DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
 import { WorkQueue, type WorkQueueOptions } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { boltLogger } from './adapters/slack/bolt-logger.js';
@@ -66,6 +68,8 @@ export interface WarroomOptions {
   apiTokens?: Array<{ name: string; value: string; scopes: ApiScope[] }>;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
+  /** Overrides the Postgres pool size computed from the worker concurrency (tests). */
+  dbPoolMax?: number;
 }
 
 export interface Warroom {
@@ -73,6 +77,8 @@ export interface Warroom {
   url: string;
   stop(): Promise<void>;
   queue: WorkQueue;
+  /** The declare use case, for a declarer that is not a Slack user (an integration; alerts come next). */
+  declareIncident(req: DeclareRequest): ReturnType<typeof declareIncident>;
 }
 
 /**
@@ -84,7 +90,9 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const clock = opts.clock ?? systemClock;
 
   await migrateDatabase(env.DATABASE_URL);
-  const { sql, db } = connect(env.DATABASE_URL);
+  // One connection per running job at most, plus headroom for acks: the pool cannot run dry (pool-size.ts).
+  const concurrency: WorkerConcurrency = { ...DEFAULT_CONCURRENCY, work: opts.queue?.concurrency ?? DEFAULT_CONCURRENCY.work };
+  const { sql, db } = connect(env.DATABASE_URL, { max: opts.dbPoolMax ?? poolSizeFor(concurrency) });
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 
@@ -127,7 +135,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
         if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
       }
     : null;
-  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
+  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), log, concurrency: concurrency.timers, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
   const onTimers = (specs: TimerSpec[]) => timers.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
   const incidents: IncidentDeps = {
     store: new PostgresIncidentStore(db, clock, onCommitted, onTimers),
@@ -135,7 +143,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     policy,
     clock,
     log,
-    calendar: new MarketCalendar(policy.calendar),
+    calendar,
     timers,
     pager,
     sms,
@@ -144,11 +152,12 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     staleClaimMs: opts.staleClaimMs ?? env.WARROOM_STALE_CLAIM_AFTER,
   };
   const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log, metrics };
+  const complianceStore = new PostgresComplianceStore(db, clock, onCommitted, onTimers);
   const compliance: ComplianceDeps = {
-    store: new PostgresComplianceStore(db, clock, onCommitted, onTimers),
+    store: complianceStore,
     chat,
     policy,
-    calendar: incidents.calendar,
+    calendar,
     clock,
     log,
     pager,
@@ -164,8 +173,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     return out;
   });
   metrics.gauge('warroom_compliance_runs', "Today's compliance runs by state", ['state'], async () => {
-    const today = new Date().toLocaleDateString('en-CA', { timeZone: policy.timezone });
-    const rows = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from compliance_runs where date = ${today} group by status`;
+    const rows = await complianceStore.todaysRunCounts(policy.timezone);
     return rows.map((r) => [{ state: r.status }, r.n]);
   });
   const lane = (extra: Partial<WorkQueueOptions>) =>
@@ -180,6 +188,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
       stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
       ...opts.queue,
+      concurrency: concurrency.work,
       ...extra,
     });
   const queue = lane({ excludeKinds: ORDERED_KINDS });
@@ -265,6 +274,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     port,
     url: `http://127.0.0.1:${port}`,
     queue,
+    declareIncident: (req) => declareIncident(incidents, req),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,6 +1,7 @@
 import type { Capacity, DeployType, Freeze, Grant } from '../domain/deploy-rules.js';
 import type { EscalationAction, PlannedStep } from '../domain/escalation.js';
 import type { ComplianceTask, PlannedRun, RunState } from '../domain/compliance-schedule.js';
+import type { Declarer } from '../domain/declarer.js';
 import type { Incident } from '../domain/incident.js';
 
 export interface Clock {
@@ -74,7 +75,7 @@ export interface NewIncident {
   customerImpact: string | null;
   service: string | null;
   isPrivate: boolean;
-  declaredBy: string;
+  declarer: Declarer;
   declaredAt: Date;
   originChannel: string | null;
 }
@@ -171,7 +172,7 @@ export interface IncidentStore {
   /** Records the channel and queues the rest of the setup, in one transaction. */
   channelCreated(id: number, channelId: string, channelName: string, next: WorkItem): Promise<void>;
   /** Incidents still waiting for their channel, oldest first. */
-  waitingForChannel(): Promise<Array<{ id: number; declaredBy: string }>>;
+  waitingForChannel(): Promise<Array<{ id: number; declarer: Declarer }>>;
   /** Queues work outside a change (e.g. telling a declarer about a delay); deduplicated. */
   enqueue(item: WorkItem): Promise<void>;
   /** Records setup progress; with `audit`, the event is appended in the same transaction. */

@@ -4,7 +4,7 @@ import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
 import type { ChecklistView, ComplianceRunView, DeployRequestView, IncidentView } from '../../app/ports.js';
-import { esc, mention, severityLabel } from '../../app/messages.js';
+import { declarerText, esc, mention, severityLabel } from '../../app/messages.js';
 import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget, encodeRun } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
@@ -37,7 +37,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
       fields: [
         md(`*Status*\n${statusText(i)}`),
         md(`*Severity*\n${severityLabel(policy, i.severity)}${sev ? ` — ${esc(sev.description)}` : ''}`),
-        md(`*Declared*\n${mention(i.declaredBy)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
+        md(`*Declared by*\n${declarerText(i.declarer)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
         md(i.acknowledgedAt ? `*Responded*\n${mention(i.acknowledgedBy!)} in ${humanDuration(i.responseMs ?? 0)}` : `*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
         ...(i.service ? [md(`*Service*\n${esc(i.service)}`)] : []),
         ...(i.customerImpact ? [md(`*Customer impact*\n${esc(truncate(i.customerImpact, 1900))}`)] : []),
@@ -77,7 +77,7 @@ export function announcement(policy: Policy, view: IncidentView, mentions: strin
   const ping = i.status === 'open' && mentions.length ? `${mentions.join(' ')} ` : '';
   const text = `${ping}${lead} ${view.ref}: ${esc(i.title)}`;
   const blocks: Block[] = [
-    { type: 'section', text: md(`${text}\nWar room: ${room} · declared by ${mention(i.declaredBy)} at ${formatDesk(i.declaredAt, policy.timezone)}`) },
+    { type: 'section', text: md(`${text}\nWar room: ${room} · declared by ${declarerText(i.declarer)} at ${formatDesk(i.declaredAt, policy.timezone)}`) },
   ];
   if (i.status === 'resolved' && i.resolution) blocks.push({ type: 'context', elements: [md(`Resolution: ${esc(truncate(i.resolution, 2800))}`)] });
   return { text, blocks };

@@ -1,5 +1,6 @@
 import type { App, SlashCommand } from '@slack/bolt';
 import { declareIncident } from '../../../app/declare-incident.js';
+import { userDeclarer } from '../../../domain/declarer.js';
 import type { IncidentDeps } from '../../../app/deps.js';
 import { changeSeverity, incidentTimeline, postStatus, resolveIncident } from '../../../app/war-room-commands.js';
 import { incidentRef } from '../../../domain/incident.js';
@@ -67,7 +68,7 @@ async function runCommand(
         requestKey: `cmd:${command.trigger_id}`,
         severity: parsed.severity,
         title: parsed.title,
-        declaredBy: user,
+        declarer: userDeclarer(user),
         originChannel: channel,
       });
       return `:rotating_light: Declaring ${incidentRef(incident.id)} (${severityLabel(deps.policy, incident.severity)}) … opening its war room and inviting you and the responders.`;
