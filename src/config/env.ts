@@ -91,7 +91,7 @@ export const ENV_VARS: { [K in keyof Env]-?: VarDoc } = {
   LOG_LEVEL: { need: 'no', doc: 'pino level; secrets are redacted whatever the level', default: 'info' },
   PAGERDUTY_EVENTS_URL: { need: 'no', doc: 'PagerDuty Events API v2 endpoint (EU: events.eu.pagerduty.com); https only', default: 'https://events.pagerduty.com/v2/enqueue' },
   PAGERDUTY_CA_FILE: { need: 'no', doc: 'extra CA (PEM file) to trust for PagerDuty (a TLS-inspecting proxy)' },
-  TWILIO_ACCOUNT_SID: { need: 'policy', doc: 'Twilio account SID (AC…)', example: 'AC00000000000000000000000000000000' },
+  TWILIO_ACCOUNT_SID: { need: 'policy', doc: 'Twilio account SID (AC and 32 hex digits)' },
   TWILIO_AUTH_TOKEN: { need: 'policy', doc: 'Twilio auth token', secret: true },
   TWILIO_FROM: { need: 'policy', doc: 'Twilio sending number (E.164)', example: '+12125550100' },
   TWILIO_API_URL: { need: 'no', doc: 'Twilio base URL', default: 'https://api.twilio.com' },
@@ -258,24 +258,23 @@ export function policyVars(policy: Policy): PolicyVar[] {
 /** `.env.example`: every variable with what it changes, from ENV_VARS and the default policy. */
 export function renderEnvExample(policy: Policy = loadPolicy(undefined)): string {
   const need = (d: { need: Need; default?: string }) =>
-    d.need === 'yes' ? 'Required.' : d.need === 'policy' ? 'Required by the default policy (a policy of your own may not need it).' : d.default !== undefined ? `Optional; default ${d.default}.` : 'Optional.';
+    d.need === 'yes' ? 'Required.' : d.need === 'policy' ? 'Required by the default policy.' : d.default !== undefined ? `Optional; default ${d.default}.` : 'Optional.';
   const lines = [
     '# warroom configuration. Copy to .env, fill in, then: node --env-file=.env --import tsx src/main.ts',
     '# (or docker run --env-file .env …). Generated from src/config/env.ts and policy/default.yml by',
     '# `npm run env:example`; test/config checks that it is current. Empty values count as unset.',
     '',
   ];
+  const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+  // Required variables are left empty (never a placeholder that would pass validation).
   for (const [name, d] of Object.entries(ENV_VARS) as Array<[string, VarDoc]>) {
-    lines.push(`# ${d.doc}. ${need(d)}`);
-    if (d.need === 'no') lines.push(`# ${name}=${d.default ?? d.example ?? ''}`);
-    else lines.push(`${name}=${d.example ?? ''}`);
-    lines.push('');
+    lines.push(`# ${sentence(d.doc)}. ${need(d)}${d.example ? ` Example: ${d.example}` : ''}`);
+    lines.push(d.need === 'no' ? `# ${name}=${d.default ?? ''}` : `${name}=`, '');
   }
   lines.push('# Variables the default policy names (a policy of your own may name others).', '');
   for (const v of policyVars(policy)) {
-    lines.push(`# ${v.doc}. ${need(v)}`);
-    lines.push(v.need === 'no' ? `# ${v.name}=` : `${v.name}=`);
-    lines.push('');
+    lines.push(`# ${sentence(v.doc)}. ${need(v)}`);
+    lines.push(v.need === 'no' ? `# ${v.name}=` : `${v.name}=`, '');
   }
   return lines.join('\n');
 }
