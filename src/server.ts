@@ -193,13 +193,13 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       slack: async () => {
         if (slackHealth.problem) throw new Error(slackHealth.problem);
       },
-    }),
+    }, log),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
     {
       path: '/metrics',
       method: 'GET',
-      handler: asyncRoute(async (_req, res) => {
+      handler: asyncRoute(log, async (_req, res) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
       }),
