@@ -1,7 +1,7 @@
 import { loadConfig, secretsOf, type Config } from './config/env.js';
 import { ConfigError } from './config/policy-schema.js';
 import { createLogger } from './logger.js';
-import { startWarroom } from './server.js';
+import { launchWarroom, StartAborted } from './server.js';
 
 /** EX_CONFIG (sysexits.h): the configuration is wrong; restarting will not help. */
 const EX_CONFIG = 78;
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const { env, policy } = config;
   const log = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(config) });
   if (config.unsetApiTokens.length) log.warn({ unset: config.unsetApiTokens }, 'API tokens named in the policy are not set; those tokens cannot authenticate');
-  const warroom = await startWarroom({
+  const warroom = launchWarroom({
     env,
     policy,
     log,
@@ -36,7 +36,11 @@ async function main(): Promise<void> {
     twilio: config.twilio,
     ...(config.pagerCa ? { pagerCa: config.pagerCa } : {}),
   });
+  // Handled from the first moment: a bot still waiting for Postgres or Redis stops cleanly too.
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
@@ -50,9 +54,19 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await warroom.ready;
+  } catch (err) {
+    if (err instanceof StartAborted) return; // shutdown() exits
+    await warroom.stop().catch(() => undefined);
+    if (err instanceof ConfigError) refuseToStart(err.message);
+    log.fatal({ err }, 'warroom failed to start');
+    process.exit(1);
+  }
 }
 
 main().catch((err: unknown) => {
-  console.error('warroom failed to start:', err instanceof Error ? err.message : err);
+  // Still one JSON line: whoever reads the log parses every line.
+  process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), service: 'warroom', err: err instanceof Error ? err.message : String(err), msg: 'warroom failed to start' })}\n`);
   process.exit(1);
 });

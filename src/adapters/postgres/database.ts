@@ -33,7 +33,7 @@ export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; d
  * several replicas starting at once migrate once and the others wait, then find nothing to do.
  */
 export async function migrateDatabase(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, fetch_types: false });
+  const sql = postgres(url, { max: 1, onnotice: () => {}, fetch_types: false, connect_timeout: 10 });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
