@@ -26,6 +26,13 @@ async function main(): Promise<void> {
   }
   const { env, policy } = config;
   const log = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(config) });
+  // Even a crash is one JSON line, not Node's plain-text stack dump in the middle of the log.
+  const crash = (kind: string) => (err: unknown) => {
+    log.fatal({ err }, `${kind}; exiting`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
   if (config.unsetApiTokens.length) log.warn({ unset: config.unsetApiTokens }, 'API tokens named in the policy are not set; those tokens cannot authenticate');
   const warroom = launchWarroom({
     env,
