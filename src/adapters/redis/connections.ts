@@ -52,7 +52,7 @@ export class RedisConnections {
     this.down = true;
     this.attempt += 1;
     this.lastLogged = now;
-    this.log.warn({ dependency: 'redis', err: err.message, nextLogWithinMs: retryDelayMs(this.attempt) }, 'redis is not reachable; reconnecting with backoff');
+    this.log.warn({ dependency: 'redis', err: err.message, nextReportAfterMs: retryDelayMs(this.attempt) }, 'redis is not reachable; reconnecting with backoff');
   }
 
   private ready(): void {
