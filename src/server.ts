@@ -175,8 +175,6 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     timeout: opts.slackTimeoutMs ?? 10_000,
     logLevel: 'error' as never,
   });
-  // A wrong or revoked token is logged loudly and makes /readyz 503, but does not crash the
-  // process: a crash loop would also take down the health endpoints and the outbox.
   const slackHealth = new SlackHealth(client, log);
 
   const metrics = new PromMetrics();
