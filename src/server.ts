@@ -2,7 +2,6 @@ import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger as Pino } from 'pino';
 import type { ApiScope, Policy } from './domain/policy.js';
@@ -43,8 +42,10 @@ import { registerRoleActions } from './adapters/slack/listeners/role-actions.js'
 import { registerDeclareView } from './adapters/slack/listeners/declare-view.js';
 import { healthRoutes } from './http/health.js';
 import type { Env } from './config/env.js';
-import { ConfigError } from './config/policy-schema.js';
-import { probeRedis, RedisConnections, retryDelayMs } from './adapters/redis/connections.js';
+import { probeRedis, RedisConnections } from './adapters/redis/connections.js';
+import { DependencyWaits, missingDatabase, StartAborted } from './startup.js';
+
+export { StartAborted };
 
 const ORDERED_KINDS = ['warroom.channel'];
 
@@ -92,24 +93,6 @@ export interface WarroomLaunch {
   stop(): Promise<void>;
 }
 
-export class StartAborted extends Error {
-  constructor() {
-    super('stopped before warroom was ready');
-    this.name = 'StartAborted';
-  }
-}
-
-/** `postgres://u@h:5433/name` → the createdb command that makes that database. */
-function createdbCommand(databaseUrl: string): { name: string; command: string } {
-  const u = new URL(databaseUrl);
-  const name = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
-  const args = [u.hostname ? `-h ${u.hostname}` : '', u.port ? `-p ${u.port}` : '', u.username ? `-U ${decodeURIComponent(u.username)}` : ''].filter(Boolean);
-  return { name, command: ['createdb', ...args, name].join(' ') };
-}
-
-const describeError = (err: unknown): string =>
-  err instanceof Error ? err.message || (err as NodeJS.ErrnoException).code || err.name : String(err);
-
 /** Starts the bot and resolves once it is ready (see `launchWarroom`); tests and the demo use this. */
 export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const launch = launchWarroom(opts);
@@ -131,8 +114,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   const { env, policy, log } = opts;
   const clock = opts.clock ?? systemClock;
   const abort = new AbortController();
-  /** What `/readyz` says about a dependency the start still waits for; null once reached. */
-  const awaiting: Record<'postgres' | 'redis', string | null> = { postgres: 'not checked yet', redis: 'not checked yet' };
+  const waits = new DependencyWaits(['postgres', 'redis'] as const, log, abort.signal);
+  const awaiting = waits.awaiting;
   let onListening: (l: { port: number; url: string }) => void = () => undefined;
   let listeningFailed: (err: unknown) => void = () => undefined;
   const listening = new Promise<{ port: number; url: string }>((resolve, reject) => {
@@ -140,29 +123,6 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     listeningFailed = reject;
   });
   listening.catch(() => undefined);
-
-  async function untilReachable(name: 'postgres' | 'redis', attempt: () => Promise<void>, fatal: (err: unknown) => Error | null = () => null): Promise<void> {
-    for (let n = 1; ; n++) {
-      if (abort.signal.aborted) throw new StartAborted();
-      try {
-        await attempt();
-        awaiting[name] = null;
-        if (n > 1) log.info({ dependency: name, attempts: n }, `${name} is reachable`);
-        return;
-      } catch (err) {
-        const refused = fatal(err);
-        if (refused) throw refused;
-        const delay = retryDelayMs(n);
-        awaiting[name] = `not reachable: ${describeError(err)} (attempt ${n}; next in ${delay / 1000} s)`;
-        log.warn({ dependency: name, err: describeError(err), attempt: n, retryInMs: delay }, `${name} is not reachable; retrying in ${delay / 1000} s`);
-        try {
-          await sleep(delay, undefined, { signal: abort.signal });
-        } catch {
-          throw new StartAborted();
-        }
-      }
-    }
-  }
 
   const { sql, db } = connect(env.DATABASE_URL);
   let redis: Redis | null = null;
@@ -349,16 +309,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     // Both at once, each retried with backoff; a database that does not exist is a configuration
     // error (exit 78 with the command that creates it), not something that waiting fixes.
     await Promise.all([
-      untilReachable(
-        'postgres',
-        () => migrateDatabase(env.DATABASE_URL),
-        (err) => {
-          if ((err as { code?: string }).code !== '3D000') return null;
-          const { name, command } = createdbCommand(env.DATABASE_URL);
-          return new ConfigError(`DATABASE_URL names the database "${name}", which does not exist. Create it (warroom creates its tables itself):\n  ${command}`);
-        },
-      ),
-      untilReachable('redis', () => probeRedis(env.REDIS_URL)),
+      waits.until('postgres', () => migrateDatabase(env.DATABASE_URL), (err) => missingDatabase(err, env.DATABASE_URL)),
+      waits.until('redis', () => probeRedis(env.REDIS_URL)),
     ]);
     if (abort.signal.aborted) throw new StartAborted();
 
