@@ -232,8 +232,9 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
         await sql`select 1`;
       },
       redis: async () => {
-        if (awaiting.redis || !redis) throw new Error(awaiting.redis ?? 'not connected yet');
-        await redis.ping();
+        if (awaiting.redis) throw new Error(awaiting.redis);
+        // Reached, but the start still waits for Postgres: ask it directly.
+        await (redis ? redis.ping() : probeRedis(env.REDIS_URL, 1500));
       },
       slack: async () => {
         if (slackHealth.problem) throw new Error(slackHealth.problem);

@@ -59,6 +59,7 @@ export function missingDatabase(err: unknown, databaseUrl: string): ConfigError 
   if ((err as { code?: string }).code !== '3D000') return null;
   const u = new URL(databaseUrl);
   const name = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
-  const args = [u.hostname ? `-h ${u.hostname}` : '', u.port ? `-p ${u.port}` : '', u.username ? `-U ${decodeURIComponent(u.username)}` : ''].filter(Boolean);
-  return new ConfigError(`DATABASE_URL names the database "${name}", which does not exist. Create it (warroom creates its tables itself):\n  ${['createdb', ...args, name].join(' ')}`);
+  const q = (word: string) => (/^[A-Za-z0-9_.@%+=:,/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  const args = [u.hostname ? `-h ${q(u.hostname)}` : '', u.port ? `-p ${u.port}` : '', u.username ? `-U ${q(decodeURIComponent(u.username))}` : ''].filter(Boolean);
+  return new ConfigError(`DATABASE_URL names the database "${name}", which does not exist. Create it (warroom creates its tables itself):\n  ${['createdb', ...args, q(name)].join(' ')}`);
 }

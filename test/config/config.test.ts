@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigProblems, loadConfig, parseEnv } from '../../src/config/env.js';
 import { DEFAULT_POLICY_PATH, loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
+import { missingDatabase } from '../../src/startup.js';
 
 const base = parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
 const withChange = (mutate: (p: any) => void) => {
@@ -196,5 +197,14 @@ describe('docs/policy.md', () => {
     expect(example).toBeTruthy();
     const p = parsePolicy(example!, 'docs example');
     expect(p.severities.find((s) => s.id === 'sev1')?.defaultResponders.users).toEqual(['U024BE7LH']);
+  });
+});
+
+describe('a database that does not exist', () => {
+  it('is a configuration error with the createdb command, quoted for the shell', () => {
+    const missing = Object.assign(new Error('database "x" does not exist'), { code: '3D000' });
+    expect(missingDatabase(missing, 'postgres://postgres@127.0.0.1:5432/warroom')?.message).toMatch(/\n {2}createdb -h 127\.0\.0\.1 -p 5432 -U postgres warroom$/);
+    expect(missingDatabase(missing, "postgres://app%40corp@db.example/war%20room's")?.message).toMatch(/\n {2}createdb -h db\.example -U app@corp 'war room'\\''s'$/);
+    expect(missingDatabase(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'postgres://h/db')).toBeNull();
   });
 });
