@@ -160,6 +160,7 @@ describe('Postgres unreachable at start', () => {
     const down = await readyz(bot);
     expect(down.status).toBe(503);
     expect(down.checks['postgres']).toMatch(/^not reachable: .*ECONNREFUSED/);
+    expect(down.checks['redis']).toBe('ok');
     expectBackoff(retries(bot, 'postgres'), Date.now());
     const { code, ms } = await bot.terminate();
     expect(code).toBe(0);
