@@ -31,6 +31,8 @@ export interface ChildBotOptions {
   twilio: FakeTwilio;
   policyYaml: string;
   pdServices: string[];
+  /** Overrides (e.g. a REDIS_URL or DATABASE_URL where nothing answers). */
+  env?: Record<string, string>;
 }
 
 /** The bot as production runs it: `node --import tsx src/main.ts`, configured only by environment. */
@@ -38,6 +40,8 @@ export class ChildBot {
   private proc: ChildProcess | null = null;
   port = 0;
   output = '';
+  stdout = '';
+  stderr = '';
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
 
   constructor(private readonly opts: ChildBotOptions) {}
@@ -46,7 +50,8 @@ export class ChildBot {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
+  /** Starts the process and waits until it is ready (`/readyz` 200), or only listening (`/healthz` 200). */
+  async start(opts: { until?: 'ready' | 'listening' } = {}): Promise<void> {
     this.port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'warroom-child-'));
     writeFileSync(join(dir, 'policy.yml'), this.opts.policyYaml);
@@ -76,16 +81,25 @@ export class ChildBot {
     };
     const keys: Record<string, string> = { 'trading-oncall': 'PD_KEY_TRADING', 'tech-lead-oncall': 'PD_KEY_TECH_LEAD', 'clearing-oncall': 'PD_KEY_CLEARING', 'payments-oncall': 'PD_KEY_PAYMENTS', 'sre-oncall': 'PD_KEY_SRE' };
     for (const s of this.opts.pdServices) env[keys[s]!] = routingKeyFor(s);
+    Object.assign(env, this.opts.env);
     this.output = '';
+    this.stdout = '';
+    this.stderr = '';
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
-    proc.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    proc.stdout!.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stdout += d.toString();
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stderr += d.toString();
+    });
     this.exit = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
     const deadline = Date.now() + 20_000;
     for (;;) {
       try {
-        if ((await fetch(`${this.url}/readyz`)).status === 200) return;
+        if ((await fetch(`${this.url}${opts.until === 'listening' ? '/healthz' : '/readyz'}`)).status === 200) return;
       } catch {
         // not listening yet
       }

@@ -2,6 +2,7 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TransientError, type TimerSpec, type Timers } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
+import type { RedisConnections } from '../redis/connections.js';
 
 export const TIMER_QUEUE = 'timers';
 
@@ -33,6 +34,8 @@ export interface TimerQueueOptions {
   prefix: string;
   run: (timer: TimerSpec) => Promise<void>;
   log: Logger;
+  /** Shared connections and error reporting (one log line per retry interval while Redis is away). */
+  connections?: RedisConnections;
   concurrency?: number;
   attempts?: number;
   backoffMs?: number;
@@ -52,9 +55,17 @@ export class TimerQueue implements Timers {
 
   constructor(private readonly opts: TimerQueueOptions) {
     this.queue = new Queue(TIMER_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+    // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+    this.queue.on('error', (err) => this.redisError(err, 'redis connection error (timers)'));
+  }
+
+  private redisError(err: Error, msg: string): void {
+    if (this.opts.connections) this.opts.connections.error(err, msg);
+    else this.opts.log.warn({ err: err.message }, msg);
   }
 
   private redis(): Redis {
+    if (this.opts.connections) return this.opts.connections.open();
     const r = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
     r.on('error', (err) => this.opts.log.warn({ err: err.message }, 'redis connection error (timers)'));
     this.connections.push(r);
@@ -127,7 +138,7 @@ export class TimerQueue implements Timers {
       concurrency: this.opts.concurrency ?? 16,
       ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
-    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'timer worker error'));
+    this.worker.on('error', (err) => this.redisError(err, 'timer worker error'));
   }
 
   private async process(job: Job<TimerData>): Promise<void> {

@@ -2,6 +2,7 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PermanentError, TransientError, type WorkItem } from '../../app/ports.js';
 import type { Logger } from '../../app/deps.js';
+import type { RedisConnections } from '../redis/connections.js';
 import type { PostgresWorkStore } from '../postgres/work-store.js';
 
 export const WORK_QUEUE = 'work';
@@ -26,6 +27,8 @@ export interface WorkQueueOptions {
   run: (item: WorkItem, attempt: number) => Promise<void>;
   onFailed: (item: WorkItem, error: string) => Promise<void>;
   log: Logger;
+  /** Shared connections and error reporting (one log line per retry interval while Redis is away). */
+  connections?: RedisConnections;
   concurrency?: number;
   attempts?: number;
   backoffMs?: number;
@@ -47,9 +50,17 @@ export class WorkQueue {
 
   constructor(private readonly opts: WorkQueueOptions) {
     this.queue = new Queue(opts.name ?? WORK_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+    // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+    this.queue.on('error', (err) => this.redisError(err, 'redis connection error'));
+  }
+
+  private redisError(err: Error, msg: string): void {
+    if (this.opts.connections) this.opts.connections.error(err, msg);
+    else this.opts.log.warn({ err: err.message }, msg);
   }
 
   private redis(): Redis {
+    if (this.opts.connections) return this.opts.connections.open();
     const r = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
     r.on('error', (err) => this.opts.log.warn({ err: err.message }, 'redis connection error'));
     this.connections.push(r);
@@ -89,7 +100,7 @@ export class WorkQueue {
       concurrency: this.opts.ordered ? 1 : (this.opts.concurrency ?? 8),
       ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
-    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'work queue worker error'));
+    this.worker.on('error', (err) => this.redisError(err, 'work queue worker error'));
     const every = this.opts.reconcileEveryMs ?? 30_000;
     const tick = () =>
       this.reconcile().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'work reconcile failed'));
