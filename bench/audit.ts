@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { bigint, char, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { appendAudit, verifyAuditChain } from '../src/adapters/postgres/audit-log.js';
-import { connect, type Db } from '../src/adapters/postgres/database.js';
+import { connect } from '../src/adapters/postgres/database.js';
 import { canonicalJson, chain, encodeAuditRecord, GENESIS_HASH, hashAuditRecord, type AuditRecord } from '../src/domain/audit-chain.js';
 import type { RunContext } from './lib/bot.js';
 import { ratioOf, scalar, type Figure } from './lib/report.js';

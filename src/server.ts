@@ -2,7 +2,7 @@ import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger as Pino } from 'pino';
 import type { ApiScope, Policy } from './domain/policy.js';
 import type { Clock } from './app/ports/clock.js';
@@ -14,6 +14,8 @@ import { reconcileTimers } from './app/escalation/reconcile.js';
 import type { TimerSpec } from './app/jobs/catalog.js';
 import { pagerDuty } from './adapters/pagerduty/index.js';
 import { twilioSms } from './adapters/twilio/index.js';
+import { declareIncident, type DeclareRequest } from './app/declare-incident.js';
+import type { Timers } from './app/ports/timers.js';
 import { TimerQueue } from './adapters/queue/timer-queue.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.js';
 import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
@@ -33,6 +35,7 @@ import { deployGateRoutes } from './http/deploy-gate.js';
 import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
+import { DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
 import { WorkQueue, type WorkQueueOptions } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { boltLogger } from './adapters/slack/bolt-logger.js';
@@ -42,6 +45,10 @@ import { registerRoleActions } from './adapters/slack/listeners/role-actions.js'
 import { registerDeclareView } from './adapters/slack/listeners/declare-view.js';
 import { healthRoutes } from './http/health.js';
 import type { Env } from './config/env.js';
+import { probeRedis, RedisConnections } from './adapters/redis/connections.js';
+import { DependencyWaits, missingDatabase, StartAborted } from './startup.js';
+
+export { StartAborted };
 
 const ORDERED_KINDS = orderedWorkKinds();
 
@@ -66,6 +73,8 @@ export interface WarroomOptions {
   apiTokens?: Array<{ name: string; value: string; scopes: ApiScope[] }>;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
+  /** Overrides the Postgres pool size computed from the worker concurrency (tests). */
+  dbPoolMax?: number;
 }
 
 export interface Warroom {
@@ -73,21 +82,60 @@ export interface Warroom {
   url: string;
   stop(): Promise<void>;
   queue: WorkQueue;
+  /** The declare use case, for a declarer that is not a Slack user (an integration; alerts come next). */
+  declareIncident(req: DeclareRequest): ReturnType<typeof declareIncident>;
+}
+
+/** A bot on its way up: listening first, ready once Postgres and Redis answer. */
+export interface WarroomLaunch {
+  /** The HTTP server listens (`/healthz` 200; `/readyz` 503 names what is still awaited). */
+  listening: Promise<{ port: number; url: string }>;
+  /**
+   * Postgres migrated, Redis reached, workers running. Waits for either with backoff (one log
+   * line per attempt); rejects with a ConfigError when the database does not exist, and with
+   * `StartAborted` when `stop()` came first.
+   */
+  ready: Promise<Warroom>;
+  /** Stops at any stage: waits, listening or running. */
+  stop(): Promise<void>;
+}
+
+/** Starts the bot and resolves once it is ready (see `launchWarroom`); tests and the demo use this. */
+export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
+  const launch = launchWarroom(opts);
+  try {
+    return await launch.ready;
+  } catch (err) {
+    await launch.stop();
+    throw err;
+  }
 }
 
 /**
  * The composition root: the only place where adapters meet use cases. Nothing connects at
- * import time; `startWarroom` builds, migrates, connects and listens, `stop` undoes it.
+ * import time. It listens first, so `/healthz` answers and `/readyz` says what is awaited; then it
+ * waits for Postgres (and migrates) and Redis, each retried with backoff, and only then starts
+ * the workers. `stop` undoes whatever was done, at any stage.
  */
-export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
+export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   const { env, policy, log } = opts;
   const clock = opts.clock ?? systemClock;
+  const abort = new AbortController();
+  const waits = new DependencyWaits(['postgres', 'redis'] as const, log, abort.signal);
+  const awaiting = waits.awaiting;
+  let onListening: (l: { port: number; url: string }) => void = () => undefined;
+  let listeningFailed: (err: unknown) => void = () => undefined;
+  const listening = new Promise<{ port: number; url: string }>((resolve, reject) => {
+    onListening = resolve;
+    listeningFailed = reject;
+  });
+  listening.catch(() => undefined);
 
-  await migrateDatabase(env.DATABASE_URL);
-  const { sql, db } = connect(env.DATABASE_URL);
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-
+  // One connection per running job at most, plus headroom for acks: the pool cannot run dry (pool-size.ts).
+  const concurrency: WorkerConcurrency = { ...DEFAULT_CONCURRENCY, work: opts.queue?.concurrency ?? DEFAULT_CONCURRENCY.work };
+  const { sql, db } = connect(env.DATABASE_URL, { max: opts.dbPoolMax ?? poolSizeFor(concurrency) });
+  let redis: Redis | null = null;
+  let connections: RedisConnections | null = null;
   const client = new WebClient(env.SLACK_BOT_TOKEN, {
     slackApiUrl: env.SLACK_API_URL,
     // Retries belong to the job queue (which honours Retry-After without blocking other work).
@@ -96,10 +144,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     timeout: opts.slackTimeoutMs ?? 10_000,
     logLevel: 'error' as never,
   });
-  // A wrong or revoked token is logged loudly and makes /readyz 503, but does not crash the
-  // process: a crash loop would also take down the health endpoints and the outbox.
   const slackHealth = new SlackHealth(client, log);
-  await slackHealth.check();
 
   const metrics = new PromMetrics();
   const chat = new SlackChat(client, policy, () => slackHealth.botUserId, log, (code) => slackHealth.failed(code), (method, result) => metrics.slackCalls.inc({ method, result }));
@@ -112,6 +157,7 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
   const onCommitted: OnCommitted = async (items) => {
     const lane = items.filter((i) => ORDERED_KINDS.includes(i.item.kind));
     const rest = items.filter((i) => !ORDERED_KINDS.includes(i.item.kind));
+    if (!queue || !channelLane) return; // Redis not reached yet: the reconciler queues it at start
     await Promise.all([lane.length ? channelLane.dispatch(lane) : null, rest.length ? queue.dispatch(rest) : null]).catch((err: Error) =>
       log.warn({ err: err.message }, 'dispatch deferred to the reconciler'),
     );
@@ -126,16 +172,20 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
         if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
       }
     : null;
-  const timers = new TimerQueue({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, run: (t) => runTimer(work, t), onFailed: (id, t, err) => onTimerFailed(work, id, t, err), log, backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF, stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER) });
-  const onTimers = (specs: TimerSpec[]) => timers.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
+  // The queues exist once Redis answers; until then wake-ups wait for the reconciler at start.
+  let timers: TimerQueue | null = null;
+  let queue: WorkQueue | null = null;
+  let channelLane: WorkQueue | null = null;
+  const timerPort: Timers = { wake: (specs) => (timers ? timers.wake(specs) : Promise.reject(new Error('Redis is not reachable yet'))) };
+  const onTimers = (specs: TimerSpec[]) => timerPort.wake(specs).catch((err: Error) => log.warn({ err: err.message }, 'timers deferred to the reconciler'));
   const incidents: IncidentDeps = {
     store: new PostgresIncidentStore(db, clock, onCommitted, onTimers),
     chat,
     policy,
     clock,
     log,
-    calendar: new MarketCalendar(policy.calendar),
-    timers,
+    calendar,
+    timers: timerPort,
     pager,
     sms,
     metrics,
@@ -143,28 +193,28 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
     staleClaimMs: opts.staleClaimMs ?? env.WARROOM_STALE_CLAIM_AFTER,
   };
   const deploys: DeployDeps = { deploys: new PostgresDeployStore(db, clock, onCommitted), chat, policy, rules, calendar, clock, log, metrics };
+  const complianceStore = new PostgresComplianceStore(db, clock, onCommitted, onTimers);
   const compliance: ComplianceDeps = {
-    store: new PostgresComplianceStore(db, clock, onCommitted, onTimers),
+    store: complianceStore,
     chat,
     policy,
-    calendar: incidents.calendar,
+    calendar,
     clock,
     log,
     pager,
-    timers,
+    timers: timerPort,
     metrics,
   };
   work = { incidents, deploys, compliance };
   metrics.gauge('warroom_queue_jobs', 'Jobs in each queue by state', ['queue', 'state'], async () => {
     const out: Array<[Record<string, string>, number]> = [];
     for (const [name, q] of [['work', queue], ['channels', channelLane], ['timers', timers]] as const) {
-      for (const [state, n] of Object.entries(await q.depth())) out.push([{ queue: name, state }, n]);
+      if (q) for (const [state, n] of Object.entries(await q.depth())) out.push([{ queue: name, state }, n]);
     }
     return out;
   });
   metrics.gauge('warroom_compliance_runs', "Today's compliance runs by state", ['state'], async () => {
-    const today = new Date().toLocaleDateString('en-CA', { timeZone: policy.timezone });
-    const rows = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from compliance_runs where date = ${today} group by status`;
+    const rows = await complianceStore.todaysRunCounts(policy.timezone);
     return rows.map((r) => [{ state: r.status }, r.n]);
   });
   const lane = (extra: Partial<WorkQueueOptions>) =>
@@ -175,107 +225,159 @@ export async function startWarroom(opts: WarroomOptions): Promise<Warroom> {
       run: (item, attempt) => runWork(work, item, attempt),
       onFailed: (item, error) => onWorkFailed(work, item, error),
       log,
+      ...(connections ? { connections } : {}),
       backoffMs: env.WARROOM_RETRY_BACKOFF,
       reconcileEveryMs: env.WARROOM_RECONCILE_EVERY,
       stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
       ...opts.queue,
+      concurrency: concurrency.work,
       ...extra,
     });
-  const queue = lane({ excludeKinds: ORDERED_KINDS });
-  // Channel creation (Slack Tier 2) in declaration order, paused as a whole by a 429.
-  const channelLane = lane({ name: 'channels', kinds: ORDERED_KINDS, ordered: true });
 
   const routes = [
     ...healthRoutes({
-      postgres: async () => void (await sql`select 1`),
-      redis: async () => void (await redis.ping()),
+      postgres: async () => {
+        if (awaiting.postgres) throw new Error(awaiting.postgres);
+        await sql`select 1`;
+      },
+      redis: async () => {
+        if (awaiting.redis) throw new Error(awaiting.redis);
+        // Reached, but the start still waits for Postgres: ask it directly.
+        await (redis ? redis.ping() : probeRedis(env.REDIS_URL, 1500));
+      },
       slack: async () => {
         if (slackHealth.problem) throw new Error(slackHealth.problem);
       },
-    }),
+    }, log),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
     {
       path: '/metrics',
       method: 'GET',
-      handler: asyncRoute(async (_req, res) => {
+      handler: asyncRoute(log, async (_req, res) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
       }),
     },
   ];
 
-  const app = new App({
-    signingSecret: env.SLACK_SIGNING_SECRET,
-    token: env.SLACK_BOT_TOKEN,
-    // Known after a successful auth.test; Bolt only needs them to ignore the bot's own events.
-    botId: slackHealth.botId || 'B00000000',
-    botUserId: slackHealth.botUserId || 'U00000000',
-    clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5000 },
-    logger: boltLogger(log),
-    logLevel: LogLevel.INFO,
-    // In Socket Mode the receiver serves the custom routes (health, APIs) on its own HTTP port.
-    ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { port: env.PORT } } : {}),
-    // Bolt types params with express types it does not ship; the shape is the same.
-    customRoutes: routes as never,
-  });
-  // When the request arrived, for the ack-latency histogram (observed by the listeners after ack).
-  app.use(async ({ context, next }) => {
-    context['receivedAt'] = performance.now();
-    await next();
-  });
-  app.error(async (err) => {
-    log.error({ err }, 'unhandled error in a Slack listener');
-  });
-  registerIncidentCommand(app, incidents);
-  registerRoleActions(app, incidents);
-  registerDeclareView(app, incidents);
-  registerDeployWindow(app, deploys);
-  registerEscalationActions(app, incidents);
-  registerCompliance(app, compliance);
-  // Buttons from an older version of the bot, or forged payloads: a polite answer, not a timeout.
-  const known = Object.values(ACTION).join('|');
-  app.action({ action_id: new RegExp(`^(?!(?:${known})$)`) }, async ({ ack, respond, body }) => {
-    await ack();
-    log.warn({ user: body.user?.id, action: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id }, 'unknown action id');
-    await respond({ response_type: 'ephemeral', replace_original: false, text: ":warning: That button is not one of mine (any more). Use the latest card, or `/incident help`." }).catch(() => undefined);
-  });
-
+  let app: App | null = null;
+  let listeningAt: { port: number; url: string } | null = null;
   let reconcileTimer: NodeJS.Timeout | null = null;
-  if (opts.workers !== false) {
-    queue.start();
-    channelLane.start();
-    timers.start();
-    // Postgres knows every deadline: rebuild missing wake-ups now and then periodically.
-    const tick = () =>
-      Promise.all([reconcileTimers(incidents), planCompliance(compliance)]).catch((err: Error) => log.warn({ err: err.message }, 'timer reconcile failed'));
-    void tick();
-    // The planner also runs daily just after local midnight (BullMQ job scheduler, DST-aware).
-    await timers.scheduleDaily('compliance-planner', '5 0 * * *', policy.timezone, { kind: 'cmp-plan' });
-    reconcileTimer = setInterval(tick, opts.queue?.reconcileEveryMs ?? env.WARROOM_RECONCILE_EVERY);
-    reconcileTimer.unref();
-  }
-  const started = (await app.start(env.PORT)) as Server | undefined;
-  const port = started && typeof started.address === 'function' ? (started.address() as AddressInfo).port : env.PORT;
-  log.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'warroom is listening');
 
-  let stopped = false;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    queue,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
+  function buildApp(): App {
+    const built = new App({
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      token: env.SLACK_BOT_TOKEN,
+      // Known after a successful auth.test; Bolt only needs them to ignore the bot's own events.
+      botId: slackHealth.botId || 'B00000000',
+      botUserId: slackHealth.botUserId || 'U00000000',
+      clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5000 },
+      logger: boltLogger(log),
+      logLevel: LogLevel.INFO,
+      // In Socket Mode the receiver serves the custom routes (health, APIs) on its own HTTP port.
+      ...(env.SLACK_APP_TOKEN ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { port: env.PORT } } : {}),
+      // Bolt types params with express types it does not ship; the shape is the same.
+      customRoutes: routes as never,
+    });
+    // When the request arrived, for the ack-latency histogram (observed by the listeners after ack).
+    built.use(async ({ context, next }) => {
+      context['receivedAt'] = performance.now();
+      await next();
+    });
+    built.error(async (err) => {
+      log.error({ err }, 'unhandled error in a Slack listener');
+    });
+    registerIncidentCommand(built, incidents);
+    registerRoleActions(built, incidents);
+    registerDeclareView(built, incidents);
+    registerDeployWindow(built, deploys);
+    registerEscalationActions(built, incidents);
+    registerCompliance(built, compliance);
+    // Buttons from an older version of the bot, or forged payloads: a polite answer, not a timeout.
+    const known = Object.values(ACTION).join('|');
+    built.action({ action_id: new RegExp(`^(?!(?:${known})$)`) }, async ({ ack, respond, body }) => {
+      await ack();
+      log.warn({ user: body.user?.id, action: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id }, 'unknown action id');
+      await respond({ response_type: 'ephemeral', replace_original: false, text: ":warning: That button is not one of mine (any more). Use the latest card, or `/incident help`." }).catch(() => undefined);
+    });
+    return built;
+  }
+
+  async function run(): Promise<Warroom> {
+    // A wrong or revoked token is logged loudly and makes /readyz 503, but does not crash the
+    // process: a crash loop would also take down the health endpoints and the outbox.
+    await slackHealth.check();
+    if (abort.signal.aborted) throw new StartAborted();
+    app = buildApp();
+    const started = (await app.start(env.PORT)) as Server | undefined;
+    const port = started && typeof started.address === 'function' ? (started.address() as AddressInfo).port : env.PORT;
+    listeningAt = { port, url: `http://127.0.0.1:${port}` };
+    log.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'warroom is listening');
+    onListening(listeningAt);
+
+    // Both at once, each retried with backoff; a database that does not exist is a configuration
+    // error (exit 78 with the command that creates it), not something that waiting fixes.
+    await Promise.all([
+      waits.until('postgres', () => migrateDatabase(env.DATABASE_URL), (err) => missingDatabase(err, env.DATABASE_URL)),
+      waits.until('redis', () => probeRedis(env.REDIS_URL)),
+    ]);
+    if (abort.signal.aborted) throw new StartAborted();
+
+    connections = new RedisConnections(env.REDIS_URL, log);
+    redis = connections.open({ maxRetriesPerRequest: 1 });
+    timers = new TimerQueue({
+      redisUrl: env.REDIS_URL,
+      prefix: env.REDIS_PREFIX,
+      run: (t) => runTimer(work, t),
+      onFailed: (id, t, err) => onTimerFailed(work, id, t, err),
+      log,
+      connections,
+      concurrency: concurrency.timers,
+      backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF,
+      stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
+    });
+    queue = lane({ excludeKinds: ORDERED_KINDS });
+    // Channel creation (Slack Tier 2) in declaration order, paused as a whole by a 429.
+    channelLane = lane({ name: 'channels', kinds: ORDERED_KINDS, ordered: true });
+    if (opts.workers !== false) {
+      queue.start();
+      channelLane.start();
+      timers.start();
+      // Postgres knows every deadline: rebuild missing wake-ups now and then periodically.
+      const tick = () =>
+        Promise.all([reconcileTimers(incidents), planCompliance(compliance)]).catch((err: Error) => log.warn({ err: err.message }, 'timer reconcile failed'));
+      void tick();
+      // The planner also runs daily just after local midnight (BullMQ job scheduler, DST-aware).
+      await timers.scheduleDaily('compliance-planner', '5 0 * * *', policy.timezone, { kind: 'cmp-plan' });
+      reconcileTimer = setInterval(tick, opts.queue?.reconcileEveryMs ?? env.WARROOM_RECONCILE_EVERY);
+      reconcileTimer.unref();
+    }
+    if (abort.signal.aborted) throw new StartAborted();
+    log.info({ port, workers: opts.workers !== false }, 'warroom is ready');
+    return { ...listeningAt, queue, stop, declareIncident: (req) => declareIncident(incidents, req) };
+  }
+
+  const ready = run();
+  ready.catch((err: unknown) => listeningFailed(err));
+
+  let stopping: Promise<void> | null = null;
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      abort.abort();
+      await ready.catch(() => undefined);
       if (reconcileTimer) clearInterval(reconcileTimer);
       slackHealth.stop();
-      await app.stop().catch(() => undefined);
-      await queue.close();
-      await channelLane.close();
-      await timers.close();
+      if (app && listeningAt) await app.stop().catch(() => undefined);
+      await queue?.close();
+      await channelLane?.close();
+      await timers?.close();
       pager.close();
-      redis.disconnect();
+      await connections?.close();
       await sql.end({ timeout: 5 });
-    },
-  };
+    })();
+    return stopping;
+  }
+
+  return { listening, ready, stop };
 }

@@ -285,13 +285,13 @@ export async function todayText(deps: ComplianceDeps): Promise<string> {
   return [`*Compliance, ${date}:*`, ...runs.map((r) => runLine(deps, r, false))].join('\n');
 }
 
-/** `/compliance <task-id>`: the last 10 runs. */
+/** `/compliance <task-id>`: the last 10 runs that have begun (runs planned for later are not history). */
 export async function historyText(deps: ComplianceDeps, taskId: string): Promise<string> {
   const task = taskOf(deps, taskId);
   if (!task) throw new DomainError('unknown_task', `There is no task "${taskId}". Tasks: ${deps.policy.compliance.tasks.map((t) => `\`${t.id}\``).join(', ')}.`);
   const runs = await deps.store.lastRuns(taskId, 10);
   if (runs.length === 0) return `*${esc(task.title)}*: no runs yet.`;
-  return [`*${esc(task.title)}* — last ${runs.length} runs:`, ...runs.map((r) => runLine(deps, r, true))].join('\n');
+  return [`*${esc(task.title)}* — ${runs.length === 1 ? 'last run' : `last ${runs.length} runs`}:`, ...runs.map((r) => runLine(deps, r, true))].join('\n');
 }
 
 /** The daily digest: claimed once per date, then posted by a queued job. */

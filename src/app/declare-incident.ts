@@ -1,3 +1,4 @@
+import { declarerActor, integrationDeclarer, type Declarer } from '../domain/declarer.js';
 import { DomainError } from '../domain/errors.js';
 import { type Incident, validateFreeText, validateTitle } from '../domain/incident.js';
 import { severityById, severityRange } from '../domain/policy.js';
@@ -12,7 +13,8 @@ export interface DeclareRequest {
   customerImpact?: string | null;
   service?: string | null;
   isPrivate?: boolean;
-  declaredBy: string;
+  /** A Slack user (the slash command, the modal) or an integration (an alert route, an API client). */
+  declarer: Declarer;
   originChannel?: string | null;
 }
 
@@ -21,13 +23,17 @@ export interface DeclareRequest {
  * transaction. Returns fast (this runs before Slack's 3-second ack); the war room is built by
  * the `warroom.setup` job.
  *
- * Errors: DomainError `unknown_severity`, `title_required`, `title_too_long`, `*_too_long`.
+ * Integrations: `requestKey` should name the source and its own event id (`alertmanager:<fingerprint>`),
+ * so a redelivered alert declares once. The audit actor is `integration:<source>`.
+ *
+ * Errors: DomainError `unknown_severity`, `title_required`, `title_too_long`, `*_too_long`, `bad_declarer`.
  */
 export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): Promise<{ incident: Incident; created: boolean }> {
   const { policy } = deps;
   if (!severityById(policy, req.severity)) {
     throw new DomainError('unknown_severity', `"${req.severity}" is not a severity. Use ${severityRange(policy)}.`);
   }
+  const declarer = req.declarer.kind === 'integration' ? integrationDeclarer(req.declarer.source, req.declarer.name) : req.declarer;
   const title = validateTitle(req.title);
   const customerImpact = validateFreeText(req.customerImpact ?? '', 'customer_impact', false);
   const service = validateFreeText(req.service ?? '', 'service', false);
@@ -41,7 +47,7 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
       customerImpact,
       service,
       isPrivate: req.isPrivate ?? false,
-      declaredBy: req.declaredBy,
+      declarer,
       declaredAt: deps.clock.now(),
       originChannel: req.originChannel ?? null,
     });
@@ -53,11 +59,18 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
     await tx.saveIncident(incident);
     // Last: appending takes the audit chain's lock, held until commit, so it is held briefly.
     await tx.audit({
-      actor: req.declaredBy,
+      actor: declarerActor(declarer),
       action: 'incident.declared',
       incidentId: incident.id,
       subject: `INC-${incident.id}`,
-      data: { title, severity: req.severity, customer_impact: customerImpact, service, private: incident.isPrivate },
+      data: {
+        title,
+        severity: req.severity,
+        customer_impact: customerImpact,
+        service,
+        private: incident.isPrivate,
+        ...(declarer.kind === 'integration' ? { declarer: { kind: 'integration', source: declarer.source, name: declarer.name } } : {}),
+      },
     });
     return result;
   });

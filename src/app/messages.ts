@@ -1,3 +1,4 @@
+import type { Declarer } from '../domain/declarer.js';
 import type { Incident } from '../domain/incident.js';
 import { incidentRef } from '../domain/incident.js';
 import { roleById, severityById, type Policy } from '../domain/policy.js';
@@ -11,6 +12,11 @@ export function esc(text: string): string {
 }
 
 export const mention = (userId: string): string => `<@${userId}>`;
+
+/** Who declared, as Slack shows it: the user's mention, or the integration's name. */
+export function declarerText(d: Declarer): string {
+  return d.kind === 'user' ? mention(d.userId) : esc(d.name);
+}
 
 export function severityLabel(policy: Policy, id: string): string {
   const s = severityById(policy, id);

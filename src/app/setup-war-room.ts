@@ -1,7 +1,8 @@
+import { declaringUser } from '../domain/declarer.js';
 import { channelNameFor, incidentRef, type Incident } from '../domain/incident.js';
 import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
-import { topicFor } from './messages.js';
+import { declarerText, topicFor } from './messages.js';
 import { PERMANENT, PermanentError, TransientError } from '../domain/errors.js';
 import type { IncidentView } from './ports/chat.js';
 import type { WarRoomState } from './ports/incident-store.js';
@@ -23,7 +24,7 @@ export function viewOf(incident: Incident, state: WarRoomState | null): Incident
  */
 export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attempt = 1): Promise<void> {
   const retry = attempt > 1;
-  const { store, chat, policy } = deps;
+  const { store } = deps;
   const incident = await store.get(incidentId);
   const state = await store.warRoom(incidentId);
   if (!incident || !state) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
@@ -54,11 +55,14 @@ export async function createWarRoomChannel(deps: IncidentDeps, incidentId: numbe
         // Everyone whose room now waits behind the limit hears it once (deduplicated per incident).
         const waiting = await deps.store.waitingForChannel();
         for (const [ahead, w] of waiting.entries()) {
-          await deps.store.enqueue({
-            kind: 'user.dm',
-            dedupeKey: `queued-${w.id}`,
-            payload: { userId: w.declaredBy, text: `:hourglass: Slack is rate-limiting channel creation, so the war room for ${incidentRef(w.id)} is queued (${ahead} ahead of it). The incident is recorded and its room will open in order; nothing is lost.` },
-          });
+          const text = `:hourglass: Slack is rate-limiting channel creation, so the war room for ${incidentRef(w.id)} is queued (${ahead} ahead of it). The incident is recorded and its room will open in order; nothing is lost.`;
+          const user = declaringUser(w.declarer);
+          // An integration has no DM: its notice goes to the announcements channel.
+          await deps.store.enqueue(
+            user
+              ? { kind: 'user.dm', dedupeKey: `queued-${w.id}`, payload: { userId: user, text } }
+              : { kind: 'incident.notice', dedupeKey: `queued-${w.id}`, payload: { incidentId: w.id, where: 'announcements', text: `${text} (Declared by ${declarerText(w.declarer)}.)` } },
+          );
         }
       }
       throw err;
@@ -107,7 +111,8 @@ async function finishSetup(deps: IncidentDeps, incident: Incident, state: WarRoo
   }
   if (!state.invited) {
     const sev = severityById(policy, incident.severity);
-    const users = [...new Set([incident.declaredBy, ...(sev?.defaultResponders.users ?? [])])];
+    const declarer = declaringUser(incident.declarer);
+    const users = [...new Set([...(declarer ? [declarer] : []), ...(sev?.defaultResponders.users ?? [])])];
     await chat.invite(channelId, users, sev?.defaultResponders.groups ?? []);
     await store.recordWarRoom(incidentId, { invited: true });
   }
@@ -155,7 +160,7 @@ export async function syncIncidentView(deps: IncidentDeps, incidentId: number, f
 
 /**
  * The setup failed for good (a permanent Slack error, or retries exhausted). Nothing is dropped
- * silently: it is audited, the declarer is told, and the announcements channel hears of it.
+ * silently: it is audited, the announcements channel hears of it, and a user declarer is told directly.
  */
 export async function reportSetupFailure(deps: IncidentDeps, incidentId: number, error: string): Promise<void> {
   const incident = await deps.store.get(incidentId);
@@ -163,8 +168,10 @@ export async function reportSetupFailure(deps: IncidentDeps, incidentId: number,
   const ref = incidentRef(incidentId);
   await deps.store.recordWarRoom(incidentId, { failedAt: deps.clock.now() }, { actor: 'warroom', action: 'warroom.failed', incidentId, subject: ref, data: { error } });
   const text = `:warning: The war room for ${ref} could not be set up (${error}). The incident is recorded; open a channel by hand and tell #${deps.policy.channels.announcements}.`;
+  const user = declaringUser(incident.declarer);
+  // The announcements channel always hears it; a user declarer is also told directly (an integration has no DM).
   const results = await Promise.allSettled([
-    deps.chat.notifyUser(incident.declaredBy, text),
+    ...(user ? [deps.chat.notifyUser(user, text)] : []),
     deps.chat.postNotice({ policyChannel: 'announcements' }, text, { key: `setup-failed-${incidentId}`, retry: false }),
   ]);
   for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason, incident: ref }, 'could not report a war-room failure');

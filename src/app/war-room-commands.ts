@@ -1,3 +1,4 @@
+import { declaringUser } from '../domain/declarer.js';
 import { DomainError } from '../domain/errors.js';
 import { changeSeverity as changeSev, incidentRef, postStatus as post, resolve, validateFreeText, type Incident } from '../domain/incident.js';
 import { formatDesk } from '../domain/time.js';
@@ -51,7 +52,7 @@ export async function authorize(deps: IncidentDeps, channelId: string, userId: s
   const incident = await deps.store.findByChannel(channelId);
   if (!incident) return; // the use case reports "not a war room"
   const perm = deps.policy.permissions[action];
-  if (perm.declarer && incident.declaredBy === userId) return;
+  if (perm.declarer && declaringUser(incident.declarer) === userId) return;
   if (perm.roles.some((r) => incident.roles[r]?.userId === userId)) return;
   for (const g of perm.groups) if (await deps.chat.isGroupMember(g, userId)) return;
   const who = [

@@ -4,8 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 import type { Policy } from '../domain/policy.js';
-import { validateDeployPolicy } from '../domain/deploy-rules.js';
-import { MarketCalendar } from '../domain/market-calendar.js';
+import { calendarSchema, hhmm, isValidZone } from './calendar-schema.js';
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.yml', import.meta.url));
 
@@ -53,26 +52,8 @@ const severity = z.strictObject({
   escalation: z.array(escalationStep).default([]),
 });
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM (24 h)');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const sessionKind = z.enum(['pre-market', 'regular', 'after-hours', 'overnight', 'weekend', 'holiday', 'closed']);
 const approval = z.enum(['auto', 'engineering-lead', 'cto', 'forbidden']);
-
-const calendarSchema = z.strictObject({
-  extra_closures: z.array(isoDate).default(['2018-12-05', '2025-01-09']),
-  extra_early_closes: z.array(isoDate).default([]),
-  hours: z
-    .strictObject({
-      pre_market_open: hhmm.default('04:00'),
-      regular_open: hhmm.default('09:30'),
-      regular_close: hhmm.default('16:00'),
-      early_close: hhmm.default('13:00'),
-      after_hours_close: hhmm.default('20:00'),
-      early_after_hours_close: hhmm.default('17:00'),
-      overnight_open: hhmm.default('20:00'),
-    })
-    .prefault({}),
-});
 
 /** The operating model's release rules, used when the policy has no `deploy` section. */
 const DEFAULT_DEPLOY = {
@@ -101,11 +82,19 @@ const deploySchema = z.strictObject({
       }),
     )
     .min(1)
-    .default(DEFAULT_DEPLOY.windows as never),
+    .default(DEFAULT_DEPLOY.windows as never)
+    .superRefine((windows, ctx) => {
+      // Every session needs a window that runs to its end, so any instant has a rule.
+      for (const k of sessionKind.options) {
+        if (!windows.some((w) => w.sessions.includes(k) && !w.until)) {
+          ctx.addIssue({ code: 'custom', message: `no window covers the ${k} session to its end` });
+        }
+      }
+    }),
 });
 
 /** Task times may carry seconds (`02:00:30`): short test schedules and odd vendor cut-offs. */
-const taskTime = z.union([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM'), duration]);
+const taskTime = z.union([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM or HH:MM:SS (24 h)'), duration]);
 
 const complianceTask = z
   .strictObject({
@@ -126,7 +115,7 @@ const complianceTask = z
     const wantsTime = t.relative_to === 'clock';
     for (const field of ['opens', 'due'] as const) {
       if (wantsTime !== (typeof t[field] === 'string')) {
-        ctx.addIssue({ code: 'custom', path: [field], message: wantsTime ? 'must be a time HH:MM' : 'with relative_to: close, must be a duration after the close (e.g. 30m)' });
+        ctx.addIssue({ code: 'custom', path: [field], message: wantsTime ? 'must be a time HH:MM or HH:MM:SS (24 h)' : 'with relative_to: close, must be a duration after the close (e.g. 30m)' });
       }
     }
   });
@@ -163,7 +152,7 @@ const policySchema = z
     calendar: calendarSchema.prefault({}),
     compliance: z
       .strictObject({
-        digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM').default('19:30'),
+        digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time HH:MM or HH:MM:SS (24 h)').default('19:30'),
         completers: z.array(groupHandle).default(['compliance']),
         tasks: z.array(complianceTask).default([]),
       })
@@ -231,15 +220,6 @@ const policySchema = z
     });
     if (!isValidZone(p.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${p.timezone}" is not an IANA time zone` });
   });
-
-function isValidZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -341,13 +321,6 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
       })),
     },
   };
-  // The calendar and deploy rules check what zod cannot (hour order, session coverage).
-  try {
-    validateDeployPolicy(policy.deploy);
-    new MarketCalendar(policy.calendar);
-  } catch (err) {
-    throw new ConfigError(`${source} is invalid:\n  - ${(err as Error).message}`);
-  }
   return policy;
 }
 

@@ -94,10 +94,9 @@ export function sessionLabel(s: SessionKind): string {
 export class DeployRules {
   constructor(
     private readonly calendar: MarketCalendar,
+    /** Checked by the policy's zod schema: formats, and every session covered to its end. */
     readonly policy: DeployPolicy,
-  ) {
-    validateDeployPolicy(policy);
-  }
+  ) {}
 
   private zoned(at: Date | DateTime): DateTime {
     return (at instanceof Date ? DateTime.fromJSDate(at) : at).setZone(this.policy.zone);
@@ -108,7 +107,7 @@ export class DeployRules {
     const session = this.calendar.sessionAt(t);
     const hhmm = t.toFormat('HH:mm');
     const rule = this.policy.windows.find((w) => w.sessions.includes(session.kind) && (!w.from || hhmm >= w.from) && (!w.until || hhmm < w.until));
-    // validateDeployPolicy makes every session coverable; this guards a from/until gap.
+    // The policy schema makes every session coverable; this guards a from/until gap.
     return { rule: rule ?? FORBID_ALL, session };
   }
 
@@ -224,17 +223,3 @@ const FORBID_ALL: DeployWindowRule = {
   approvals: { 'non-critical': 'forbidden', standard: 'forbidden', emergency: 'forbidden' },
   risk: 'critical',
 };
-
-export function validateDeployPolicy(p: DeployPolicy): void {
-  const kinds: SessionKind[] = ['pre-market', 'regular', 'after-hours', 'overnight', 'weekend', 'holiday', 'closed'];
-  for (const k of kinds) {
-    if (!p.windows.some((w) => w.sessions.includes(k) && !w.from && !w.until) && !p.windows.some((w) => w.sessions.includes(k) && !w.until)) {
-      throw new DomainError('deploy_policy', `deploy.windows: no window covers the ${k} session to its end`);
-    }
-  }
-  for (const w of p.windows) {
-    for (const [field, v] of [['from', w.from], ['until', w.until]] as const) {
-      if (v !== null && !/^([01]\d|2[0-3]):[0-5]\d$/.test(v)) throw new DomainError('deploy_policy', `deploy.windows.${w.name}.${field}: "${v}" is not HH:MM`);
-    }
-  }
-}

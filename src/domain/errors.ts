@@ -88,6 +88,7 @@ export type FreeTextField = 'customer_impact' | 'service' | 'status_update' | 's
 /** Every DomainError code: stable for tests, metrics and the audit trail. */
 export type DomainErrorCode =
   | 'forbidden'
+  | 'bad_declarer'
   | 'not_in_war_room'
   | 'unknown_incident'
   | 'unknown_item'

@@ -1,3 +1,4 @@
+import type { Declarer } from './declarer.js';
 import { DomainError, type FreeTextField } from './errors.js';
 import { INCIDENT_COMMANDER, roleById, type Policy } from './policy.js';
 
@@ -17,7 +18,8 @@ export interface Incident {
   customerImpact: string | null;
   service: string | null;
   isPrivate: boolean;
-  declaredBy: string;
+  /** A Slack user or an integration (see declarer.ts). */
+  declarer: Declarer;
   declaredAt: Date;
   channelId: string | null;
   channelName: string | null;

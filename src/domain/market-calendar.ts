@@ -1,8 +1,10 @@
 import { DateTime } from 'luxon';
+import { addDays, isoOf, parseIsoDate, weekdayOf } from './calendar-dates.js';
+import { extraClosureName, nyseRules } from './nyse-holidays.js';
 
 /**
  * NYSE market calendar: which session an instant falls in, trading days, early closes.
- * Pure: no I/O, no clock. Every boundary is built from a local date + local time in the
+ * The holiday rules themselves are in ./nyse-holidays.ts. Pure: no I/O, no clock. Every boundary is built from a local date + local time in the
  * configured zone, so DST days get 23/25-hour days without special cases.
  *
  * Gap labels (time outside overnight/pre-market/regular/after-hours) are decided per
@@ -78,15 +80,7 @@ export interface DaySchedule {
   sessions: Array<{ kind: TradingSessionKind; start: DateTime; end: DateTime }>;
 }
 
-/** Extra closures we know the reason for; any other configured closure is 'Market closure'. */
-const KNOWN_CLOSURE_NAMES: Readonly<Record<string, string>> = {
-  '2018-12-05': 'National Day of Mourning',
-  '2025-01-09': 'National Day of Mourning',
-};
-
 const SEARCH_DAYS = 400;
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const TRADING_KINDS: ReadonlySet<SessionKind> = new Set<SessionKind>([
   'overnight',
@@ -109,174 +103,16 @@ interface Segment {
 
 type ParsedHours = { [K in keyof SessionHours]: LocalTime };
 
-// ---------------------------------------------------------------------------
-// Calendar-date helpers. Dates are plain 'YYYY-MM-DD'; arithmetic on them is done in UTC,
-// where a day is always a day.
-
-function parseIsoDate(value: unknown, field: string): DateTime {
-  const dt =
-    typeof value === 'string' && ISO_DATE.test(value)
-      ? DateTime.fromISO(value, { zone: 'utc' })
-      : null;
-  if (!dt || !dt.isValid) {
-    throw new Error(`${field} must be an ISO date (YYYY-MM-DD), got ${JSON.stringify(value)}`);
-  }
-  return dt;
+/** 'HH:MM' as a local time; the policy schema has already checked the format and the order. */
+function parseTime(value: string): LocalTime {
+  const [hour, minute] = value.split(':').map(Number) as [number, number];
+  return { hour, minute };
 }
 
-function isoOf(dt: DateTime): string {
-  return dt.toFormat('yyyy-MM-dd');
-}
-
-function addDays(date: string, days: number): string {
-  return isoOf(DateTime.fromISO(date, { zone: 'utc' }).plus({ days }));
-}
-
-function weekdayOf(date: string): number {
-  return DateTime.fromISO(date, { zone: 'utc' }).weekday; // 1 = Monday … 7 = Sunday
-}
-
-function ymd(year: number, month: number, day: number): DateTime {
-  return DateTime.utc(year, month, day);
-}
-
-/** n-th (1-based) given weekday of a month. */
-function nthWeekday(year: number, month: number, weekday: number, n: number): DateTime {
-  const first = ymd(year, month, 1);
-  return first.plus({ days: ((weekday - first.weekday + 7) % 7) + 7 * (n - 1) });
-}
-
-function lastWeekday(year: number, month: number, weekday: number): DateTime {
-  const last = ymd(year, month, 1).endOf('month').startOf('day');
-  return last.minus({ days: (last.weekday - weekday + 7) % 7 });
-}
-
-/** Saturday → Friday before, Sunday → Monday after. */
-function observed(dt: DateTime): DateTime {
-  if (dt.weekday === 6) return dt.minus({ days: 1 });
-  if (dt.weekday === 7) return dt.plus({ days: 1 });
-  return dt;
-}
-
-/** Easter Sunday, Anonymous Gregorian algorithm (Meeus/Jones/Butcher). */
-function easter(year: number): DateTime {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const n = h + l - 7 * m + 114;
-  return ymd(year, Math.floor(n / 31), (n % 31) + 1);
-}
-
-interface YearRules {
-  closures: ReadonlyMap<string, string>;
-  earlyCloses: ReadonlySet<string>;
-}
-
-const yearRulesCache = new Map<number, YearRules>();
-
-/** NYSE's standing rules for one year; config extras are applied by the calendar. */
-function nyseRules(year: number): YearRules {
-  const cached = yearRulesCache.get(year);
-  if (cached) return cached;
-  const closures = new Map<string, string>();
-  const add = (dt: DateTime, name: string) => closures.set(isoOf(dt), name);
-
-  // A Saturday New Year is not moved to Friday Dec 31 (NYSE keeps year-end trading).
-  const newYear = ymd(year, 1, 1);
-  if (newYear.weekday !== 6) add(observed(newYear), "New Year's Day");
-  if (year >= 1998) add(nthWeekday(year, 1, 1, 3), 'Martin Luther King Jr. Day');
-  add(nthWeekday(year, 2, 1, 3), "Washington's Birthday");
-  add(easter(year).minus({ days: 2 }), 'Good Friday');
-  add(lastWeekday(year, 5, 1), 'Memorial Day');
-  if (year >= 2022) add(observed(ymd(year, 6, 19)), 'Juneteenth National Independence Day');
-  add(observed(ymd(year, 7, 4)), 'Independence Day');
-  add(nthWeekday(year, 9, 1, 1), 'Labor Day');
-  const thanksgiving = nthWeekday(year, 11, 4, 4);
-  add(thanksgiving, 'Thanksgiving Day');
-  add(observed(ymd(year, 12, 25)), 'Christmas Day');
-
-  const earlyCloses = new Set<string>();
-  const july3 = ymd(year, 7, 3);
-  if (july3.weekday <= 4 && !closures.has(isoOf(july3))) earlyCloses.add(isoOf(july3));
-  earlyCloses.add(isoOf(thanksgiving.plus({ days: 1 })));
-  const christmasEve = ymd(year, 12, 24);
-  if (christmasEve.weekday <= 4 && !closures.has(isoOf(christmasEve))) {
-    earlyCloses.add(isoOf(christmasEve));
-  }
-
-  const rules: YearRules = { closures, earlyCloses };
-  yearRulesCache.set(year, rules);
-  return rules;
-}
-
-// ---------------------------------------------------------------------------
-// Config validation
-
-function parseTime(value: unknown, field: string): LocalTime {
-  const m = typeof value === 'string' ? HHMM.exec(value) : null;
-  if (!m) throw new Error(`${field} must be a time 'HH:MM' (00:00–23:59), got ${JSON.stringify(value)}`);
-  return { hour: Number(m[1]), minute: Number(m[2]) };
-}
-
-function minutes(t: LocalTime): number {
-  return t.hour * 60 + t.minute;
-}
-
-function validateConfig(config: CalendarConfig): { zone: string; hours: ParsedHours; extraClosures: Set<string>; extraEarlyCloses: Set<string> } {
-  if (typeof config !== 'object' || config === null) throw new Error('calendar config must be an object');
-  const { zone } = config;
-  if (typeof zone !== 'string' || zone.trim() === '' || !DateTime.local().setZone(zone).isValid) {
-    throw new Error(`zone must be a valid IANA time zone (e.g. 'America/New_York'), got ${JSON.stringify(zone)}`);
-  }
-  if (typeof config.hours !== 'object' || config.hours === null) throw new Error('hours must be an object');
-  const keys: Array<keyof SessionHours> = [
-    'preMarketOpen',
-    'regularOpen',
-    'regularClose',
-    'earlyClose',
-    'afterHoursClose',
-    'earlyAfterHoursClose',
-    'overnightOpen',
-  ];
-  const hours = {} as ParsedHours;
-  for (const key of keys) hours[key] = parseTime(config.hours[key], `hours.${key}`);
-
-  // Sessions of one day must not overlap; equal boundaries just make a session empty.
-  const order: Array<[keyof SessionHours, keyof SessionHours, 'lt' | 'le']> = [
-    ['preMarketOpen', 'regularOpen', 'le'],
-    ['regularOpen', 'earlyClose', 'lt'],
-    ['regularOpen', 'regularClose', 'lt'],
-    ['earlyClose', 'regularClose', 'le'],
-    ['regularClose', 'afterHoursClose', 'le'],
-    ['earlyClose', 'earlyAfterHoursClose', 'le'],
-    ['afterHoursClose', 'overnightOpen', 'le'],
-    ['earlyAfterHoursClose', 'overnightOpen', 'le'],
-  ];
-  for (const [lo, hi, rel] of order) {
-    const a = minutes(hours[lo]);
-    const b = minutes(hours[hi]);
-    if (rel === 'lt' ? !(a < b) : !(a <= b)) {
-      throw new Error(
-        `hours.${hi} (${config.hours[hi]}) must be ${rel === 'lt' ? 'after' : 'at or after'} hours.${lo} (${config.hours[lo]})`,
-      );
-    }
-  }
-
-  const dates = (field: 'extraClosures' | 'extraEarlyCloses'): Set<string> => {
-    const list: unknown = config[field];
-    if (!Array.isArray(list)) throw new Error(`${field} must be an array of ISO dates`);
-    return new Set(list.map((d: unknown, i) => isoOf(parseIsoDate(d, `${field}[${i}]`))));
-  };
-  return { zone, hours, extraClosures: dates('extraClosures'), extraEarlyCloses: dates('extraEarlyCloses') };
+function parseHours(hours: SessionHours): ParsedHours {
+  const parsed = {} as ParsedHours;
+  for (const key of Object.keys(hours) as Array<keyof SessionHours>) parsed[key] = parseTime(hours[key]);
+  return parsed;
 }
 
 function sameInterval(a: Segment, b: Segment): boolean {
@@ -299,12 +135,15 @@ export class MarketCalendar {
   private readonly extraEarlyCloses: ReadonlySet<string>;
   private readonly dayCache = new Map<string, Segment[]>();
 
+  /**
+   * Trusts its typed input: the policy's zod schema (src/config/calendar-schema.ts) checks the
+   * zone, the HH:MM formats, the order of the hours and the dates before a calendar is built.
+   */
   constructor(config: CalendarConfig = DEFAULT_CALENDAR_CONFIG) {
-    const v = validateConfig(config);
-    this.zone = v.zone;
-    this.hours = v.hours;
-    this.extraClosures = v.extraClosures;
-    this.extraEarlyCloses = v.extraEarlyCloses;
+    this.zone = config.zone;
+    this.hours = parseHours(config.hours);
+    this.extraClosures = new Set(config.extraClosures);
+    this.extraEarlyCloses = new Set(config.extraEarlyCloses);
   }
 
   /** Name of the full-day closure on `date`, or null (weekends are not holidays). */
@@ -314,7 +153,7 @@ export class MarketCalendar {
     const iso = isoOf(day);
     const rule = nyseRules(day.year).closures.get(iso);
     if (rule) return rule;
-    if (this.extraClosures.has(iso)) return KNOWN_CLOSURE_NAMES[iso] ?? 'Market closure';
+    if (this.extraClosures.has(iso)) return extraClosureName(iso);
     return null;
   }
 

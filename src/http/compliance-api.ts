@@ -35,7 +35,7 @@ export function complianceApiRoutes(deps: ComplianceDeps, tokens: ApiToken[]): R
   return (['complete', 'fail'] as const).map((action) => ({
     path: `/api/v1/compliance/tasks/:taskId/runs/:date/${action}`,
     method: 'POST',
-    handler: asyncRoute(async (req, res) => {
+    handler: asyncRoute(deps.log, async (req, res) => {
       const token = authenticate(req, tokens, 'compliance');
       if (!token) {
         deps.log.warn({ path: req.url }, 'compliance API: missing or invalid token');

@@ -42,7 +42,7 @@ export function deployGateRoutes(deps: DeployDeps, tokens: ApiToken[]): Route[] 
     {
       path: '/api/v1/deploy-window',
       method: 'GET',
-      handler: asyncRoute(async (req, res) => {
+      handler: asyncRoute(deps.log, async (req, res) => {
         const token = authenticate(req, tokens, 'deploy-gate');
         if (!token) {
           deps.log.warn({ path: '/api/v1/deploy-window', remote: req.socket.remoteAddress }, 'deploy gate: missing or invalid token');

@@ -18,7 +18,7 @@ let conn: ReturnType<typeof connect>;
 const prefix = `wrt-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  db = await cloneDatabase(inject('templateDatabase'));
+  db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
   conn = connect(db.url, { max: 4 });
 });
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PagerDutyPager } from '../../src/adapters/pagerduty/pagerduty-pager.js';
+import { PagerDutyPager, PDJS_RETRY_TIMEOUT_MS } from '../../src/adapters/pagerduty/pagerduty-pager.js';
+import { nothingMoreWithin } from '../support/quiet.js';
 import type { PageEvent } from '../../src/app/ports/pager.js';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
@@ -149,8 +150,8 @@ describe('PagerDutyPager against the fake Events API (HTTPS)', () => {
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).retryAfterMs).toBeNull();
     expect(err.message).toContain('429');
-    // Give a stray retry time to show up: exactly one request must have reached PagerDuty.
-    await new Promise((r) => setTimeout(r, 400));
+    // Give a stray retry (pdjs's 3 retries, PDJS_RETRY_TIMEOUT_MS apart) time to show up: exactly one request must have reached PagerDuty.
+    await nothingMoreWithin(PDJS_RETRY_TIMEOUT_MS * 4, 'a pdjs retry');
     expect(fake.events()).toHaveLength(1);
 
     fake.reset();

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { DEFAULT_POLICY_PATH, parsePolicy } from '../../src/config/policy-schema.js';
 import {
   DEFAULT_CALENDAR_CONFIG,
   MarketCalendar,
@@ -323,6 +326,28 @@ describe('schedule', () => {
   });
 });
 
+// The calendar's configuration is validated once, by the policy's zod schema; the domain
+// calendar trusts its typed input. These cases go through that schema.
+function policyWith(config: CalendarConfig): string {
+  const p = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
+  const h = config.hours;
+  p.timezone = config.zone;
+  p.calendar = {
+    extra_closures: config.extraClosures,
+    extra_early_closes: config.extraEarlyCloses,
+    hours: {
+      pre_market_open: h.preMarketOpen,
+      regular_open: h.regularOpen,
+      regular_close: h.regularClose,
+      early_close: h.earlyClose,
+      after_hours_close: h.afterHoursClose,
+      early_after_hours_close: h.earlyAfterHoursClose,
+      overnight_open: h.overnightOpen,
+    },
+  };
+  return stringifyYaml(p);
+}
+
 describe('config validation', () => {
   const withHours = (hours: Partial<CalendarConfig['hours']>): CalendarConfig => ({
     ...DEFAULT_CALENDAR_CONFIG,
@@ -330,17 +355,22 @@ describe('config validation', () => {
   });
 
   it.each([
-    ['zone', { ...DEFAULT_CALENDAR_CONFIG, zone: 'America/New_Yrok' }, /zone/],
-    ['empty zone', { ...DEFAULT_CALENDAR_CONFIG, zone: '' }, /zone/],
-    ['hours.regularOpen format', withHours({ regularOpen: '9:30' }), /hours\.regularOpen/],
-    ['hours.overnightOpen range', withHours({ overnightOpen: '24:00' }), /hours\.overnightOpen/],
-    ['hours.earlyClose order', withHours({ earlyClose: '17:00' }), /hours\.(regularClose|earlyClose)/],
-    ['hours.afterHoursClose order', withHours({ afterHoursClose: '21:00' }), /hours\.overnightOpen/],
-    ['hours.regularOpen order', withHours({ preMarketOpen: '10:00' }), /hours\.regularOpen/],
-    ['extraClosures date', { ...DEFAULT_CALENDAR_CONFIG, extraClosures: ['2026-02-30'] }, /extraClosures\[0\]/],
-    ['extraEarlyCloses date', { ...DEFAULT_CALENDAR_CONFIG, extraEarlyCloses: ['tomorrow'] }, /extraEarlyCloses\[0\]/],
+    ['zone', { ...DEFAULT_CALENDAR_CONFIG, zone: 'America/New_Yrok' }, /timezone/],
+    ['empty zone', { ...DEFAULT_CALENDAR_CONFIG, zone: '' }, /timezone/],
+    ['hours.regularOpen format', withHours({ regularOpen: '9:30' }), /calendar\.hours\.regular_open/],
+    ['hours.overnightOpen range', withHours({ overnightOpen: '24:00' }), /calendar\.hours\.overnight_open/],
+    ['hours.earlyClose order', withHours({ earlyClose: '17:00' }), /calendar\.hours\.(regular_close|early_close)/],
+    ['hours.afterHoursClose order', withHours({ afterHoursClose: '21:00' }), /calendar\.hours\.overnight_open/],
+    ['hours.regularOpen order', withHours({ preMarketOpen: '10:00' }), /calendar\.hours\.regular_open/],
+    ['extraClosures date', { ...DEFAULT_CALENDAR_CONFIG, extraClosures: ['2026-02-30'] }, /calendar\.extra_closures\.0/],
+    ['extraEarlyCloses date', { ...DEFAULT_CALENDAR_CONFIG, extraEarlyCloses: ['tomorrow'] }, /calendar\.extra_early_closes\.0/],
   ] as Array<[string, CalendarConfig, RegExp]>)('rejects bad %s', (_label, config, message) => {
-    expect(() => new MarketCalendar(config)).toThrow(message);
+    expect(() => parsePolicy(policyWith(config))).toThrow(message);
+  });
+
+  it('the policy schema accepts the default and another valid zone', () => {
+    expect(parsePolicy(policyWith(DEFAULT_CALENDAR_CONFIG)).calendar).toEqual(DEFAULT_CALENDAR_CONFIG);
+    expect(parsePolicy(policyWith({ ...DEFAULT_CALENDAR_CONFIG, zone: 'Europe/London' })).calendar.zone).toBe('Europe/London');
   });
 
   it('accepts the default and another valid zone', () => {

@@ -1,3 +1,5 @@
+import { DateTime } from 'luxon';
+import { ET } from '../support/instants.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION, encodeRoleTarget } from '../../src/adapters/slack/ids.js';
 import { GATE_ONLY_TOKEN, incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
@@ -33,7 +35,8 @@ describe('authorization matrix (policy-driven)', () => {
 
   it('HTTP API tokens carry scopes: a deploy-gate token cannot complete compliance runs', async () => {
     expect((await h.api('/api/v1/deploy-window?type=standard&service=payments', GATE_ONLY_TOKEN)).status).not.toBe(401);
-    const r = await fetch(`${h.bot.url}/api/v1/compliance/tasks/finra-cat/runs/2026-11-27/complete`, { method: 'POST', headers: { authorization: `Bearer ${GATE_ONLY_TOKEN}` }, body: '{}' });
+    const today = DateTime.now().setZone(ET).toISODate();
+    const r = await fetch(`${h.bot.url}/api/v1/compliance/tasks/finra-cat/runs/${today}/complete`, { method: 'POST', headers: { authorization: `Bearer ${GATE_ONLY_TOKEN}` }, body: '{}' });
     expect(r.status).toBe(401);
   });
 });

@@ -2,15 +2,18 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
+import { localTime, startOfLocalTimeWindow, windowWaitBoundMs } from '../support/instants.js';
+import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
+import { LATE_NOTICE_AFTER_MS } from '../../src/adapters/slack/blocks.js';
 
-const ET = 'America/New_York';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every task time below is within this many seconds of the start, on one ET date. */
+const SPAN_S = 90;
 let h: Harness;
 let start: DateTime;
 
 beforeAll(async () => {
-  start = DateTime.now().setZone(ET);
-  const at = (s: number) => start.plus({ seconds: s }).toFormat('HH:mm:ss');
+  start = await startOfLocalTimeWindow(SPAN_S);
+  const at = (s: number) => localTime(start, s);
   h = await startHarness({
     policyYaml: shortPolicyYaml((p) => {
       p.compliance = {
@@ -23,7 +26,7 @@ beforeAll(async () => {
       };
     }),
   });
-});
+}, windowWaitBoundMs(SPAN_S) + 60_000);
 afterAll(async () => {
   await h?.stop();
 });
@@ -39,7 +42,7 @@ describe('compliance reminders survive replicas, Redis loss and downtime', () =>
       expect(await h.flushRedis()).toBeGreaterThan(0);
       const opens = start.plus({ seconds: 15 }).toMillis();
       await h.slack.waitFor(() => cards('FINRA CAT reporting').length > 0, Math.max(0, opens - Date.now()) + 10_000, 'card after flush');
-      await sleep(1500);
+      await nothingMoreWithin(TIMER_GRACE_MS, 'a second card from another replica');
       expect(cards('FINRA CAT reporting')).toHaveLength(1);
     } finally {
       await replica.stop();
@@ -50,7 +53,8 @@ describe('compliance reminders survive replicas, Redis loss and downtime', () =>
   it('a card due while the bot was down is posted on recovery, marked late', { timeout: 60_000 }, async () => {
     await h.restartBot({ workers: false });
     const opens = start.plus({ seconds: 25 });
-    await sleep(Math.max(0, opens.toMillis() - Date.now()) + 6000);
+    // No worker runs until the card is overdue enough to be marked late: none may appear meanwhile.
+    await nothingMoreWithin(Math.max(0, opens.toMillis() - Date.now()) + LATE_NOTICE_AFTER_MS + TIMER_GRACE_MS, 'a card with no worker running');
     expect(cards('End-of-day trade report')).toHaveLength(0);
     await h.restartBot({ workers: true });
     await h.slack.waitFor(() => cards('End-of-day trade report').length > 0, 15_000, 'card on recovery').catch(async (err: Error) => {
@@ -60,6 +64,6 @@ describe('compliance reminders survive replicas, Redis loss and downtime', () =>
     });
     expect(JSON.stringify(cards('End-of-day trade report')[0]!.blocks)).toMatch(/:warning: Posted \d+ s late \(opened at \d\d:\d\d:\d\d ET; the bot was not running\)/);
     const [row] = await h.sql`select data->>'late_ms' as late from audit_events where action = 'compliance.opened' and subject like 'eod-report/%'`;
-    expect(Number(row!['late'])).toBeGreaterThan(5000);
+    expect(Number(row!['late'])).toBeGreaterThan(LATE_NOTICE_AFTER_MS);
   });
 });

@@ -1,20 +1,22 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION, VIEW } from '../../src/adapters/slack/ids.js';
+import { VIEW } from '../../src/adapters/slack/ids.js';
 import { GATE_TOKEN, routingKeyFor, startHarness, USERS, type Harness } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
+import { localTime as at, startOfLocalTimeWindow, windowWaitBoundMs } from '../support/instants.js';
+import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
 
-const ET = 'America/New_York';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const at = (base: DateTime, s: number) => base.plus({ seconds: s }).toFormat('HH:mm:ss');
+/** Every task time below is within this many seconds of the start, on one ET date. */
+const SPAN_S = 90;
 
 let h: Harness;
 let today: string;
 let tomorrow: string;
 
 beforeAll(async () => {
-  // Offsets in seconds from now (ET), every day, so the suite runs whatever the real date is.
-  const now = DateTime.now().setZone(ET);
+  // Offsets in seconds from now (ET), every day, so the suite runs whatever the real date is;
+  // near midnight (or in the repeated DST hour) it first waits until the times fit on one date.
+  const now = await startOfLocalTimeWindow(SPAN_S);
   today = now.toISODate()!;
   tomorrow = now.plus({ days: 1 }).toISODate()!;
   h = await startHarness({
@@ -30,7 +32,7 @@ beforeAll(async () => {
       };
     }),
   });
-});
+}, windowWaitBoundMs(SPAN_S) + 60_000);
 afterAll(async () => {
   await h?.stop();
 });
@@ -69,7 +71,7 @@ describe('a compliance day (offsets in seconds)', () => {
     await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-CMP-nscc-settlement-${today}` }).length === 1, 5000, 'page');
     expect(h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-CMP-nscc-settlement-${today}` })[0]!.body!['routing_key']).toBe(routingKeyFor('clearing-oncall'));
     await h.slack.waitFor(() => h.slack.dms(USERS.grace).some((m) => m.text.includes('NSCC settlement file') && m.text.includes('missed')), 5000, 'manager DM');
-    await sleep(1500);
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a second page for the miss');
     expect(h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-CMP-nscc-settlement-${today}` })).toHaveLength(1);
     const missed = await h.sql`select count(*)::int as n from audit_events where action = 'compliance.missed' and subject = ${`nscc-settlement/${today}`}`;
     expect(missed[0]!['n']).toBe(1);
@@ -116,11 +118,11 @@ describe('a compliance day (offsets in seconds)', () => {
     expect(again.body.changed).toBe(false);
     await h.slack.waitFor(() => cardText('Options risk report').includes('Done') && cardText('Options risk report').includes('the job (`token:ci`)'), 5000, 'card done by job');
     expect((await post(path('no-such-task', today), {})).status).toBe(404);
-    expect((await post(path('options-risk', '2026-02-30'), {})).status).toBe(404);
+    expect((await post(path('options-risk', `${today.slice(0, 4)}-02-30`), {})).status).toBe(404);
     const future = await post(path('options-risk', tomorrow), {});
     expect(future.status).toBe(409);
     expect(future.body.error).toBe('run_not_open');
-    expect((await post(path('options-risk', '2030-01-02'), {})).status).toBe(409);
+    expect((await post(path('options-risk', DateTime.fromISO(today).plus({ years: 3 }).toISODate()!), {})).status).toBe(409);
     expect((await post(path('filing-check', today), {})).body.error).toBe('manual_task');
     const bad = await fetch(`${h.bot.url}${path('options-risk', today)}`, { method: 'POST', headers: { authorization: `Bearer ${GATE_TOKEN}` }, body: '[1,2' });
     expect(bad.status).toBe(400);
@@ -140,7 +142,7 @@ describe('a compliance day (offsets in seconds)', () => {
     await h.slack.waitFor(() => compliance().messages.some((m) => m.text.startsWith(`:clipboard: *Compliance digest for ${today}:*`)), 12_000, 'digest');
     const digest = compliance().messages.find((m) => m.text.startsWith(`:clipboard: *Compliance digest for ${today}:*`))!;
     expect(digest.text).toContain('2 on time · 1 late · 0 missed · 0 open · 0 failed');
-    await sleep(1500);
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a second digest');
     expect(compliance().messages.filter((m) => m.text.startsWith(':clipboard:'))).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/adapters/slack/ids.js';
 import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { atET, nextEarlyCloseFriday, nextPlainTradingDay } from '../support/instants.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,7 +11,15 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const FRIDAY_1330 = '2026-11-27T13:30:00-05:00'; // the day after Thanksgiving: early close
+// The app's clock is set to instants after the real now, taken from the calendar (test/README.md,
+// "Time"): the next day after Thanksgiving (an early close, always a Friday, always in EST), the
+// Thanksgiving before it, the Saturday after it, and the next ordinary trading day after that.
+const { friday: FRI, thanksgiving: THANKSGIVING, saturday: SAT } = nextEarlyCloseFriday();
+const DAY = nextPlainTradingDay(atET(SAT, '12:00'));
+const FRIDAY_1330 = `${FRI}T13:30:00-05:00`;
+const SATURDAY_NOON = `${SAT}T12:00:00-05:00`;
+/** How the bot writes a date: `Fri 27 Nov`. */
+const shown = (date: string) => atET(date, '12:00').toFormat('ccc d LLL');
 const approvals = () => h.slack.channel('deploy-approvals')!;
 const lastResponse = () => h.slack.responses().at(-1)?.body?.text as string | undefined;
 
@@ -31,7 +40,7 @@ describe('the early-close Friday, 13:30 ET', () => {
   it('/deploy-window standard: after-hours, engineering-lead approval, auto from 17:00', async () => {
     const r = await h.command('/deploy-window', 'standard');
     expect(r.body.response_type).toBe('ephemeral');
-    expect(r.body.text).toContain('*`standard` at Fri 27 Nov 13:30 ET:* :hourglass: needs engineering-lead approval — After-hours: standard releases need engineering-lead approval. Risk: medium.');
+    expect(r.body.text).toContain(`*\`standard\` at ${shown(FRI)} 13:30 ET:* :hourglass: needs engineering-lead approval — After-hours: standard releases need engineering-lead approval. Risk: medium.`);
     expect(r.body.text).toContain('Next auto-approved window: today 17:00 ET.');
     expect(r.body.text).toContain('/deploy-window request standard <service> <change summary>');
   });
@@ -40,7 +49,7 @@ describe('the early-close Friday, 13:30 ET', () => {
     const r = await h.api('/api/v1/deploy-window?type=standard&service=payments');
     expect(r.status).toBe(423);
     expect(r.body).toMatchObject({
-      at: '2026-11-27T13:30:00-05:00',
+      at: FRIDAY_1330,
       session: 'after-hours',
       type: 'standard',
       allowed: false,
@@ -49,11 +58,11 @@ describe('the early-close Friday, 13:30 ET', () => {
       risk: 'medium',
       reason: 'After-hours: standard releases need engineering-lead approval',
       freeze: null,
-      next_auto_window: '2026-11-27T17:00:00-05:00',
+      next_auto_window: `${FRI}T17:00:00-05:00`,
     });
-    const at = await h.api('/api/v1/deploy-window?type=standard&service=payments&at=2026-11-27T22:30:00Z');
+    const at = await h.api(`/api/v1/deploy-window?type=standard&service=payments&at=${FRI}T22:30:00Z`);
     expect(at.status).toBe(200);
-    expect(at.body).toMatchObject({ session: 'weekend', allowed: true, approval: 'auto', at: '2026-11-27T17:30:00-05:00' });
+    expect(at.body).toMatchObject({ session: 'weekend', allowed: true, approval: 'auto', at: `${FRI}T17:30:00-05:00` });
   });
 
   it('/deploy-window alone: session, each type, freeze, next auto window, and today with its early close', async () => {
@@ -65,16 +74,16 @@ describe('the early-close Friday, 13:30 ET', () => {
     expect(t).toContain('• `emergency`: :hourglass: needs engineering-lead approval');
     expect(t).toContain('*Freeze:* none');
     expect(t).toContain('*Next auto-approved window for `standard`:* today 17:00 ET');
-    expect(t).toContain('*Fri 27 Nov (early close 13:00):* pre-market 04:00–09:30 · regular 09:30–13:00 · after-hours 13:00–17:00');
-    const holiday = await h.command('/deploy-window', 'at 2026-11-26 12:00');
+    expect(t).toContain(`*${shown(FRI)} (early close 13:00):* pre-market 04:00–09:30 · regular 09:30–13:00 · after-hours 13:00–17:00`);
+    const holiday = await h.command('/deploy-window', `at ${THANKSGIVING} 12:00`);
     expect(holiday.body.text).toContain('Holiday — Thanksgiving Day');
-    expect(holiday.body.text).toContain('NYSE closed (Thanksgiving Day); next trading day Fri 27 Nov');
+    expect(holiday.body.text).toContain(`NYSE closed (Thanksgiving Day); next trading day ${shown(FRI)}`);
   });
 
   it('times in the command: tomorrow, a bare time, an ISO time with an offset', async () => {
-    expect((await h.command('/deploy-window', 'standard at 16:30')).body.text).toContain('at Fri 27 Nov 16:30 ET:* :hourglass: needs engineering-lead');
-    expect((await h.command('/deploy-window', 'standard at tomorrow 09:00')).body.text).toContain('at Sat 28 Nov 09:00 ET:* :white_check_mark: auto-approved');
-    expect((await h.command('/deploy-window', 'emergency at 2026-12-02T14:40:00Z')).body.text).toContain('at Wed 2 Dec 09:40 ET:* :hourglass: needs CTO approval');
+    expect((await h.command('/deploy-window', 'standard at 16:30')).body.text).toContain(`at ${shown(FRI)} 16:30 ET:* :hourglass: needs engineering-lead`);
+    expect((await h.command('/deploy-window', 'standard at tomorrow 09:00')).body.text).toContain(`at ${shown(SAT)} 09:00 ET:* :white_check_mark: auto-approved`);
+    expect((await h.command('/deploy-window', `emergency at ${DAY}T14:40:00Z`)).body.text).toContain(`at ${shown(DAY)} 09:40 ET:* :hourglass: needs CTO approval`);
   });
 });
 
@@ -97,7 +106,7 @@ describe('approvals', () => {
 
     expect(await click(id, ACTION.deployApprove, USERS.frank)).toBe(`DEP-${id} approved.`);
     await h.slack.waitFor(() => JSON.stringify(approvals().messages.find((m) => m.ts === card.ts)!.blocks).includes(':white_check_mark: *Approved*'), 5000, 'card updated');
-    expect(JSON.stringify(approvals().messages.find((m) => m.ts === card.ts)!.blocks)).toContain('valid until Fri 27 Nov 17:00 ET');
+    expect(JSON.stringify(approvals().messages.find((m) => m.ts === card.ts)!.blocks)).toContain(`valid until ${shown(FRI)} 17:00 ET`);
     await h.slack.waitFor(() => h.slack.dms(USERS.bob).some((m) => m.text.includes(`DEP-${id}`) && m.text.includes('*approved* by <@UFRANK06>')), 5000, 'requester told');
 
     const gate = await h.api('/api/v1/deploy-window?type=standard&service=payments');
@@ -111,14 +120,14 @@ describe('approvals', () => {
   });
 
   it('an approval expires at most max_approval (4 h) after it starts', async () => {
-    h.clock.set('2026-12-02T09:40:00-05:00');
+    h.clock.set(`${DAY}T09:40:00-05:00`);
     const r = await h.command('/deploy-window', 'request emergency order-routing Hotfix FIX session reset', { user: USERS.bob });
     const id = requestId(r.body.text);
     expect(await click(id, ACTION.deployApprove, USERS.frank)).toContain('Only @cto may decide');
     expect(await click(id, ACTION.deployApprove, USERS.grace)).toBe(`DEP-${id} approved.`);
-    const ok = await h.api('/api/v1/deploy-window?type=emergency&service=order-routing&at=2026-12-02T13:39:00-05:00');
+    const ok = await h.api(`/api/v1/deploy-window?type=emergency&service=order-routing&at=${encodeURIComponent(`${DAY}T13:39:00-05:00`)}`);
     expect(ok.status).toBe(200);
-    const late = await h.api('/api/v1/deploy-window?type=emergency&service=order-routing&at=2026-12-02T13:41:00-05:00');
+    const late = await h.api(`/api/v1/deploy-window?type=emergency&service=order-routing&at=${encodeURIComponent(`${DAY}T13:41:00-05:00`)}`);
     expect(late.status).toBe(423);
     expect(late.body.approved_by).toBeNull();
   });
@@ -133,13 +142,13 @@ describe('approvals', () => {
   });
 
   it('a forbidden slot cannot be requested, and the answer says when it opens', async () => {
-    h.clock.set('2026-12-02T10:00:00-05:00');
+    h.clock.set(`${DAY}T10:00:00-05:00`);
     const r = await h.command('/deploy-window', 'request standard payments Rotate TLS certificates');
-    expect(r.body.text).toContain('Regular session: standard releases are forbidden (pre-open freeze and regular session). It cannot be requested for Wed 2 Dec 10:00 ET; it opens today 16:00 ET.');
+    expect(r.body.text).toContain(`Regular session: standard releases are forbidden (pre-open freeze and regular session). It cannot be requested for ${shown(DAY)} 10:00 ET; it opens today 16:00 ET.`);
   });
 
   it('an auto-approved slot needs no request', async () => {
-    h.clock.set('2026-11-28T12:00:00-05:00');
+    h.clock.set(SATURDAY_NOON);
     const r = await h.command('/deploy-window', 'request standard payments Weekend patch');
     expect(r.body.text).toBe('No approval needed: Weekend: standard releases are auto-approved. Go ahead.');
   });
@@ -150,7 +159,7 @@ describe('bad input', () => {
   it.each([
     ['rollout', '"rollout" is not a deploy type. Use non-critical, standard, emergency — e.g. `/deploy-window standard`.'],
     ['standard at noonish', 'I can\'t read the time "noonish"'],
-    ['request standard payments at 2026-11-26 10:00 Yesterday\'s change', 'is in the past'],
+    [`request standard payments at ${THANKSGIVING} 10:00 Yesterday's change`, 'is in the past'],
   ])('/deploy-window %s', async (text, message) => {
     const before = (await h.sql`select count(*)::int as n from deploy_requests`)[0]!['n'];
     const r = await h.command('/deploy-window', text);
@@ -192,7 +201,7 @@ describe('incident freeze', () => {
     h.clock.set(null);
     const id = incidentIdFrom(await h.command('/incident', 'sev1 Order routing down'));
     const room = await h.warRoomReady(id);
-    h.clock.set('2026-11-28T12:00:00-05:00');
+    h.clock.set(SATURDAY_NOON);
     const gate = await h.api('/api/v1/deploy-window?type=standard&service=payments');
     expect(gate.status).toBe(423);
     expect(gate.body).toMatchObject({ approval: 'forbidden', freeze: { incident: `INC-${id}`, severity: 'sev1', channel: room.channel_id } });

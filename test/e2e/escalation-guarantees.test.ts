@@ -2,15 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/adapters/slack/ids.js';
 import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
+import { parseDuration } from '../../src/domain/duration.js';
+import { durationSpanMs, nothingMoreWithin, stepDueMs, TIMER_GRACE_MS } from '../support/quiet.js';
 
 const PHONES = { heidi: '+12125550108', ivan: '+12125550109', erin: '+12125550105', grace: '+12125550107' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const STATUS_EVERY = '2s';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     policyYaml: shortPolicyYaml((p) => {
-      p.severities.sev2.status_every = '2s';
+      p.severities.sev2.status_every = STATUS_EVERY;
     }),
   });
 });
@@ -34,7 +36,7 @@ describe('no step lost, none doubled', () => {
     try {
       const { id } = await declare('sev1 Two replicas');
       await h.twilio.waitFor(() => smsTo(PHONES.grace, id).length === 1, 9000, 'last step');
-      await sleep(1500);
+      await nothingMoreWithin(TIMER_GRACE_MS, 'a step run twice by another process');
       expect(triggers(id)).toHaveLength(1);
       expect(smsTo(PHONES.ivan, id)).toHaveLength(1);
       expect(smsTo(PHONES.erin, id)).toHaveLength(1);
@@ -45,7 +47,8 @@ describe('no step lost, none doubled', () => {
       const room = await h.warRoomReady(id);
       await h.command('/incident', 'resolve failover complete', { channel: room.channel_id, user: USERS.bob });
       await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'resolve', dedupKey: `warroom-INC-${id}` }).length >= 1, 5000, 'PD resolve');
-      await sleep(1500);
+      await h.slack.waitFor(() => h.slack.channel(room.channel_id)!.messages.some((m) => m.text.startsWith(':white_check_mark: *Resolved*')), 5000, 'resolution posted');
+      await nothingMoreWithin(TIMER_GRACE_MS, 'a second resolution post or resolve event');
       const ch = h.slack.channel(room.channel_id)!;
       expect(ch.messages.filter((m) => m.blocks?.[0]?.type === 'header')).toHaveLength(1);
       expect(ch.messages.filter((m) => m.text.startsWith(':white_check_mark: *Resolved*'))).toHaveLength(1);
@@ -65,7 +68,7 @@ describe('no step lost, none doubled', () => {
     expect(deleted).toBeGreaterThan(0);
     await h.twilio.waitFor(() => smsTo(PHONES.erin, id).length === 1, 8000, 'step 1 after the flush');
     await h.twilio.waitFor(() => smsTo(PHONES.grace, id).length === 1, 8000, 'step 2 after the flush');
-    await sleep(1500);
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a rebuilt timer firing a step again');
     expect(smsTo(PHONES.erin, id)).toHaveLength(1);
     expect(triggers(id)).toHaveLength(1);
   });
@@ -83,7 +86,8 @@ describe('no step lost, none doubled', () => {
     await h.warRoomReady(id);
     await h.twilio.waitFor(() => smsTo(PHONES.ivan, id).length === 1, 8000, 'Ivan texted on the retry');
     await h.pagerduty.waitFor(() => triggers(id).length === 1, 5000, 'page on the retry');
-    await sleep(1000);
+    await h.twilio.waitFor(async () => (await h.sql`select status from escalation_steps where id = ${step0!['id']}`)[0]!['status'] === 'sent', 5000, 'step 0 confirmed');
+    await nothingMoreWithin(TIMER_GRACE_MS, 'Heidi texted again');
     expect(smsTo(PHONES.heidi, id).filter((m) => m.body.includes('just declared'))).toHaveLength(0);
     expect(smsTo(PHONES.ivan, id)).toHaveLength(1);
     const [row] = await h.sql`select status from escalation_steps where id = ${step0!['id']}`;
@@ -94,7 +98,9 @@ describe('no step lost, none doubled', () => {
   it('a step due while the bot was down fires on recovery and says it is late', async () => {
     await h.restartBot({ workers: false });
     const id = incidentIdFrom(await h.command('/incident', 'sev2 Down while due', { user: USERS.bob }));
-    await sleep(4000); // the Sev2 step at 2 s passes while nothing runs
+    // The Sev2 step at 2 s falls due while nothing runs; no worker, so nothing may fire meanwhile.
+    await nothingMoreWithin(stepDueMs(h.policy, 'sev2', 1) + TIMER_GRACE_MS, 'a step with no worker running');
+    expect(smsTo(PHONES.erin, id)).toHaveLength(0);
     await h.restartBot({ workers: true });
     const room = await h.warRoomReady(id);
     await h.twilio.waitFor(() => smsTo(PHONES.erin, id).length === 1, 8000, 'late step fired');
@@ -114,13 +120,14 @@ describe('status nudges', () => {
     expect(nudges()[0]).toMatch(new RegExp(`^:alarm_clock: <@${USERS.alice}> no status update for \\d s\\. Post one with`));
     await h.command('/incident', 'status rolling back the release', { channel: room.channel_id, user: USERS.alice });
     const after = nudges().length;
-    await sleep(1200);
-    expect(nudges().length).toBe(after); // reset by the status update
+    // Reset by the status update: nothing for most of an interval.
+    await nothingMoreWithin(parseDuration(STATUS_EVERY) / 2, 'a nudge within half an interval of a status update');
+    expect(nudges().length).toBe(after);
     await h.slack.waitFor(() => nudges().length > after, 5000, 'next nudge after the interval');
     await h.command('/incident', 'resolve done', { channel: room.channel_id });
     const count = nudges().length;
-    await sleep(2500);
-    expect(nudges().length).toBe(count); // none after resolution
+    await nothingMoreWithin(durationSpanMs(STATUS_EVERY), 'a nudge after resolution');
+    expect(nudges().length).toBe(count);
   });
 });
 
@@ -150,7 +157,7 @@ describe('Twilio down for a while', () => {
     h.twilio.failNext({ status: 503 }, 3);
     const { id } = await declare('sev1 Carrier outage meanwhile');
     await h.twilio.waitFor(() => smsTo(PHONES.heidi, id).length >= 1 && smsTo(PHONES.ivan, id).length >= 1, 15_000, 'executives texted after the outage');
-    await sleep(1500);
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a second text to an executive');
     expect(smsTo(PHONES.heidi, id).filter((m) => m.body.includes('just declared'))).toHaveLength(1);
     expect(smsTo(PHONES.ivan, id)).toHaveLength(1);
     expect(h.twilio.requests().filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(3);

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION, encodeRoleTarget } from '../../src/adapters/slack/ids.js';
 import { incidentIdFrom, routingKeyFor, startHarness, USERS, type Harness } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
+import { atET, nextPlainWeekend } from '../support/instants.js';
+import { ladderSpanMs, nothingMoreWithin, stepDueMs, TIMER_GRACE_MS } from '../support/quiet.js';
 
 const PHONES = { heidi: '+12125550108', ivan: '+12125550109', erin: '+12125550105', grace: '+12125550107' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let h: Harness;
 beforeAll(async () => {
@@ -45,8 +46,8 @@ describe('an unanswered Sev1 climbs the ladder', () => {
     await h.twilio.waitFor(() => smsTo(PHONES.grace, id).length === 1, 6000, 'leadership texted');
     await h.slack.waitFor(() => h.slack.dms(USERS.grace).some((m) => m.text.includes(`INC-${id}`)), 5000, 'leadership DM');
 
-    // Exactly once each, and in order.
-    await sleep(1500);
+    // Exactly once each, and in order: nothing more once the last step's grace has passed.
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a second page or text');
     expect(triggers(id)).toHaveLength(1);
     expect(smsTo(PHONES.heidi, id)).toHaveLength(2); // once as an executive at 0, once as senior leadership at 4 s
     expect(smsTo(PHONES.ivan, id)).toHaveLength(1);
@@ -70,13 +71,15 @@ describe('a response stops the ladder', () => {
   it('Acknowledge at ~1 s: no later step fires; PagerDuty acknowledged; the card shows who and how fast', async () => {
     const { id, room } = await declare('sev1 Options chain frozen');
     await h.pagerduty.waitFor(() => triggers(id).length === 1, 5000, 'page');
-    await sleep(800);
+    const pagedAt = Date.now();
+    // Answer between the page at 0 and the managers' step, as a responder would.
+    await h.pagerduty.waitFor(() => Date.now() - pagedAt >= stepDueMs(h.policy, 'sev1', 1) / 2, stepDueMs(h.policy, 'sev1', 1), 'half way to the next step');
     const r = await h.clickInMessage(room.channel_id, room.header_ts, ACTION.acknowledge, USERS.alice, { value: `ack|${id}` });
     expect(r.status).toBe(200);
     await h.slack.waitFor(() => h.slack.responses().some((x) => x.body?.text?.startsWith(`Acknowledged INC-${id}.`)), 5000, 'ack reply');
     await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'acknowledge', dedupKey: `warroom-INC-${id}` }).length === 1, 5000, 'PD acknowledge');
     expect(h.pagerduty.alerts().get(`warroom-INC-${id}`)?.status).toBe('acknowledged');
-    await sleep(4500);
+    await nothingMoreWithin(ladderSpanMs(h.policy, 'sev1'), 'a step after the acknowledgement');
     expect(smsTo(PHONES.erin, id)).toHaveLength(0);
     expect(smsTo(PHONES.grace, id)).toHaveLength(0);
     const header = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
@@ -94,7 +97,7 @@ describe('a response stops the ladder', () => {
     const { id, room } = await declare('sev2 Margin calculator slow');
     await h.clickInMessage(room.channel_id, room.header_ts, ACTION.roleTake, USERS.alice, { value: encodeRoleTarget(id, 'incident_commander') });
     await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.includes(`<@${USERS.alice}> took Incident Commander after`)), 5000, 'response notice');
-    await sleep(3000);
+    await nothingMoreWithin(ladderSpanMs(h.policy, 'sev2'), 'a step after the IC took the role');
     expect(smsTo(PHONES.erin, id)).toHaveLength(0);
     expect(triggers(id)).toHaveLength(1); // the Sev2 page at 0 went out before anyone answered
   });
@@ -107,7 +110,7 @@ describe('lifecycle', () => {
     await h.command('/incident', 'sev2 only options clearing affected', { channel: room.channel_id, user: USERS.bob });
     // The Sev2 ladder pages the tech-lead service at once; the Sev1 SMS at 2 s and 4 s never come.
     await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-INC-${id}` }).some((e) => e.body!['routing_key'] === routingKeyFor('tech-lead-oncall')), 5000, 'sev2 page');
-    await sleep(4500);
+    await nothingMoreWithin(Math.max(ladderSpanMs(h.policy, 'sev1'), ladderSpanMs(h.policy, 'sev2')), 'a step of the old ladder');
     expect(smsTo(PHONES.grace, id)).toHaveLength(0);
     // The Sev2 step at 2 s (SRE managers) did fire: nobody acknowledged.
     expect(smsTo(PHONES.erin, id)).toHaveLength(1);
@@ -121,21 +124,25 @@ describe('lifecycle', () => {
     await h.pagerduty.waitFor(() => triggers(id).length === 1, 5000, 'page');
     await h.command('/incident', 'resolve auth cache flushed', { channel: room.channel_id, user: USERS.bob });
     await h.pagerduty.waitFor(() => h.pagerduty.alerts().get(`warroom-INC-${id}`)?.status === 'resolved', 5000, 'PD resolved');
-    await sleep(4500);
+    await nothingMoreWithin(ladderSpanMs(h.policy, 'sev1'), 'a step after the resolution');
     expect(smsTo(PHONES.erin, id)).toHaveLength(0);
     const pending = await h.sql`select count(*)::int as n from escalation_steps where incident_id = ${id} and status = 'pending'`;
     expect(pending[0]!['n']).toBe(0);
   });
 
   it('a Sev3 declared at the weekend pages nobody; its clock starts with the next staffed session', async () => {
-    h.clock.set('2026-11-28T12:00:00-05:00'); // Saturday
+    // The app's clock is set to a Saturday AFTER the real now, so every timer it plans is in the
+    // future for Redis too (test/README.md, "Time"): nothing may fire during the test.
+    const { saturday, monday } = nextPlainWeekend();
+    h.clock.set(atET(saturday, '12:00').toJSDate());
     try {
       const { id, room } = await declare('sev3 Statement PDFs slow');
-      await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.includes('Weekend is a quiet session for SEV3') && t.includes('The response clock starts at Mon 30 Nov 04:00 ET')), 5000, 'quiet notice');
-      await sleep(1000);
-      expect(triggers(id)).toHaveLength(0);
+      const opens = atET(monday, '04:00');
+      await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.includes('Weekend is a quiet session for SEV3') && t.includes(`The response clock starts at ${opens.toFormat('ccc d LLL')} 04:00 ET`)), 5000, 'quiet notice');
       const [first] = await h.sql`select due_at from escalation_steps where incident_id = ${id} order by step_index limit 1`;
-      expect(new Date(first!['due_at']).toISOString()).toBe('2026-11-30T09:00:00.000Z');
+      expect(new Date(first!['due_at']).toISOString()).toBe(opens.toUTC().toISO());
+      await nothingMoreWithin(TIMER_GRACE_MS, 'a page at the weekend');
+      expect(triggers(id)).toHaveLength(0);
     } finally {
       h.clock.set(null);
     }
@@ -188,7 +195,7 @@ describe('PagerDuty refuses the event (400)', () => {
     const { id, room } = await declare('sev2 Bad routing key');
     expect(id).toBe(next);
     await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.startsWith(':stopwatch: On declaration: page tech-lead-oncall (0 sent, 1 failed): PagerDuty trigger for service "tech-lead-oncall" (dedup_key warroom-INC-' + id + ') rejected: HTTP 400')), 5000, 'failed page shown');
-    await sleep(1000);
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a retry of the refused event');
     expect(h.pagerduty.events({ dedupKey: `warroom-INC-${id}` })).toHaveLength(1);
     const [step] = await h.sql`select status from escalation_steps where incident_id = ${id} and step_index = 0`;
     expect(step!['status']).toBe('failed');

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
+import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
 
 let h: Harness;
 let server: Server;
@@ -23,13 +24,11 @@ afterAll(async () => {
 
 describe('dead-man heartbeat', () => {
   it('is pinged after every reconciliation, so a monitor notices when escalations stop being checked', async () => {
-    const deadline = Date.now() + 5000;
-    while (pings.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(pings.length).toBeGreaterThanOrEqual(2);
+    await h.slack.waitFor(() => pings.length >= 2, 5000, 'two heartbeats');
     // Stop the bot: the pings stop too.
     await h.restartBot({ workers: false });
     const before = pings.length;
-    await new Promise((r) => setTimeout(r, 1500));
+    await nothingMoreWithin(TIMER_GRACE_MS, 'a heartbeat with no reconciler running');
     expect(pings.length).toBe(before);
   });
 });

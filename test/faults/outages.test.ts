@@ -1,3 +1,4 @@
+import { SlackHealth } from '../../src/adapters/slack/slack-health.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
 
@@ -53,8 +54,20 @@ describe('Slack trouble', () => {
     expect((await ready()).status).toBe(503);
     expect(h.logs.join('')).toContain('Slack rejects the bot token');
     expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
-    void id;
-  });
+    // The token works again: without a restart, /readyz turns 200, the declarer and #incidents
+    // are told that the incident declared meanwhile has no war room (nothing lost silently), and
+    // the next declaration opens its war room as usual.
+    h.slack.restoreToken();
+    await h.slack.waitFor(async () => (await ready()).status === 200, SlackHealth.MAX_RECHECK_MS + 5000, 'readyz 200 again');
+    expect(h.logs.join('')).toContain('connected to Slack');
+    const told = `:warning: The war room for INC-${id} could not be set up (conversations.create: invalid_auth).`;
+    await h.slack.waitFor(() => h.slack.channel('incidents')!.messages.some((m) => m.text.startsWith(told)) && h.slack.dms(USERS.alice).some((m) => m.text.startsWith(told)), 10_000, 'failure told');
+    const [audit] = await h.sql`select data->>'error' as error from audit_events where action = 'warroom.failed' and incident_id = ${id}`;
+    expect(audit!['error']).toContain('invalid_auth');
+    const next = incidentIdFrom(await h.command('/incident', 'sev4 After the token came back'));
+    const room = await h.warRoomReady(next, 15_000);
+    expect(h.slack.channel(room.channel_id)!.pins.size).toBe(1);
+  }, 60_000);
 
   it('slow Slack (2 s per call): acks stay fast, the war room is built anyway', async () => {
     h.slack.reset();

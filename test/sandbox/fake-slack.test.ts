@@ -280,7 +280,6 @@ describe('chat.postMessage', () => {
   it('validates text and blocks the way Slack does', async () => {
     const ch = await createChannel('inc-validate');
     expect((await slackError(slack.chat.postMessage({ channel: ch } as never))).error).toBe('no_text');
-    expect((await slackError(slack.chat.postMessage({ channel: ch, text: 'x'.repeat(40_001) }))).error).toBe('msg_too_long');
     expect((await slackError(slack.chat.postMessage({ channel: ch, text: 'x', blocks: [{ text: 'no type' }] as never }))).error).toBe('invalid_blocks');
     expect((await slackError(slack.chat.postMessage({ channel: ch, text: 'x', blocks: ['str'] as never }))).error).toBe('invalid_blocks');
     const many = Array.from({ length: 51 }, () => ({ type: 'divider' }));
@@ -351,6 +350,149 @@ describe('chat.postMessage', () => {
     expect(replies.messages!.map((m) => m.text)).toEqual(['status', 'update 1', 'on it']);
     expect(replies.messages![1]).toMatchObject({ thread_ts: parent.ts, parent_user_id: 'UBOT' });
     expect((await slackError(slack.conversations.replies({ channel: ch, ts: '1.000001' }))).error).toBe('thread_not_found');
+  });
+});
+
+describe('Slack’s documented behaviour (each a past difference of the fake)', () => {
+  it('chat.postMessage truncates text over 40,000 characters with a message_truncated warning; chat.postEphemeral refuses it', async () => {
+    const ch = await createChannel('inc-long');
+    const res = await slack.chat.postMessage({ channel: ch, text: 'x'.repeat(40_001) });
+    expect(res.ok).toBe(true);
+    expect(res.response_metadata?.warnings).toEqual(['message_truncated']);
+    expect(fake.channel(ch)!.messages[0]!.text).toHaveLength(40_000);
+    await slack.conversations.invite({ channel: ch, users: 'UALICE' });
+    expect((await slackError(slack.chat.postEphemeral({ channel: ch, user: 'UALICE', text: 'x'.repeat(40_001) }))).error).toBe('msg_too_long');
+  });
+
+  it('chat.update refuses text over 4,000 characters (msg_too_long) and keeps the message', async () => {
+    const ch = await createChannel('inc-long-update');
+    const posted = await slack.chat.postMessage({ channel: ch, text: 'short' });
+    expect((await slackError(slack.chat.update({ channel: ch, ts: posted.ts!, text: 'x'.repeat(4_001) }))).error).toBe('msg_too_long');
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'x'.repeat(4_000) });
+    expect(fake.channel(ch)!.messages[0]!.text).toHaveLength(4_000);
+  });
+
+  it('answers too_many_attachments beyond 100 attachments', async () => {
+    const ch = await createChannel('inc-attach');
+    const attachments = Array.from({ length: 101 }, (_, i) => ({ text: `a${i}`, fallback: `a${i}` }));
+    expect((await slackError(slack.chat.postMessage({ channel: ch, text: 'x', attachments }))).error).toBe('too_many_attachments');
+  });
+
+  it('chat.update answers is_inactive in an archived channel', async () => {
+    const ch = await createChannel('inc-archived-edit');
+    const posted = await slack.chat.postMessage({ channel: ch, text: 'before' });
+    await slack.conversations.archive({ channel: ch });
+    expect((await slackError(slack.chat.update({ channel: ch, ts: posted.ts!, text: 'after' }))).error).toBe('is_inactive');
+    expect(fake.channel(ch)!.messages[0]!.text).toBe('before');
+    await slack.conversations.unarchive({ channel: ch });
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'after' });
+    const dm = (await slack.chat.postMessage({ channel: 'UALICE', text: 'hi' })).channel!;
+    expect((await slackError(slack.conversations.unarchive({ channel: dm }))).error).toBe('method_not_supported_for_channel_type');
+  });
+
+  it('chat.update keeps metadata left out and removes it for an empty object', async () => {
+    const ch = await createChannel('inc-meta-edit');
+    const metadata = { event_type: 'warroom_post', event_payload: { key: 'k1' } };
+    const posted = await slack.chat.postMessage({ channel: ch, text: 'v1', metadata });
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'v2' });
+    expect(fake.channel(ch)!.messages[0]!.metadata).toEqual(metadata);
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'v3', metadata: {} as never });
+    expect(fake.channel(ch)!.messages[0]!.metadata).toBeUndefined();
+  });
+
+  it('a reply_broadcast reply is in its thread and in the channel history (subtype thread_broadcast)', async () => {
+    const ch = await createChannel('inc-broadcast');
+    const parent = await slack.chat.postMessage({ channel: ch, text: 'card' });
+    await slack.chat.postMessage({ channel: ch, text: 'quiet reply', thread_ts: parent.ts! });
+    const loud = await slack.chat.postMessage({ channel: ch, text: 'loud reply', thread_ts: parent.ts!, reply_broadcast: true });
+    const history = await slack.conversations.history({ channel: ch });
+    expect(history.messages!.map((m) => [m.text, m.subtype ?? null, m.thread_ts])).toEqual([
+      ['loud reply', 'thread_broadcast', parent.ts],
+      ['card', null, parent.ts],
+    ]);
+    const replies = await slack.conversations.replies({ channel: ch, ts: parent.ts! });
+    expect(replies.messages!.map((m) => m.text)).toEqual(['card', 'quiet reply', 'loud reply']);
+    // Deleting it takes it out of both.
+    await slack.chat.delete({ channel: ch, ts: loud.ts! });
+    expect((await slack.conversations.history({ channel: ch })).messages!.map((m) => m.text)).toEqual(['card']);
+    expect((await slack.conversations.replies({ channel: ch, ts: parent.ts! })).messages!.map((m) => m.text)).toEqual(['card', 'quiet reply']);
+  });
+
+  it('conversations.replies honours oldest/latest/inclusive (the parent always first) and checks them', async () => {
+    const ch = await createChannel('inc-replies-range');
+    const parent = (await slack.chat.postMessage({ channel: ch, text: 'card' })).ts!;
+    const ts: string[] = [];
+    for (let i = 0; i < 4; i++) ts.push((await slack.chat.postMessage({ channel: ch, text: `r${i}`, thread_ts: parent })).ts!);
+    const range = await slack.conversations.replies({ channel: ch, ts: parent, oldest: ts[0]!, latest: ts[3]! });
+    expect(range.messages!.map((m) => m.text)).toEqual(['card', 'r1', 'r2']);
+    const inclusive = await slack.conversations.replies({ channel: ch, ts: parent, oldest: ts[0]!, latest: ts[3]!, inclusive: true });
+    expect(inclusive.messages!.map((m) => m.text)).toEqual(['card', 'r0', 'r1', 'r2', 'r3']);
+    expect((await slackError(slack.conversations.replies({ channel: ch, ts: parent, oldest: 'yesterday' }))).error).toBe('invalid_ts_oldest');
+  });
+
+  it('pages of conversations.history hold at most 999 messages', async () => {
+    const ch = await createChannel('inc-big');
+    for (let i = 0; i < 1000; i++) fake.addMessage(ch, { user: 'UALICE', text: `m${i}` });
+    const page = await slack.conversations.history({ channel: ch, limit: 1000 });
+    expect(page.messages).toHaveLength(999);
+    expect(page.has_more).toBe(true);
+  });
+
+  it('users.list without a limit returns every user', async () => {
+    for (let i = 0; i < 120; i++) fake.addUser({ id: `UX${i}`, name: `x${i}` });
+    const res = await slack.users.list({});
+    expect(res.members).toHaveLength(124); // the bot, alice, bob, carol and 120 more
+    expect(res.response_metadata?.next_cursor).toBe('');
+  });
+
+  it('chat.postEphemeral needs the bot in the channel, even a public one (chat:write.public covers chat.postMessage only)', async () => {
+    const pub = fake.addChannel({ name: 'general-chat', members: ['UALICE'] });
+    expect((await slackError(slack.chat.postEphemeral({ channel: pub, user: 'UALICE', text: 'psst' }))).error).toBe('not_in_channel');
+    expect(fake.ephemerals('UALICE')).toEqual([]);
+    await slack.conversations.join({ channel: pub });
+    await slack.chat.postEphemeral({ channel: pub, user: 'UALICE', text: 'psst' });
+    expect(fake.ephemerals('UALICE').map((e) => e.text)).toEqual(['psst']);
+  });
+
+  it('an edited message carries the time of the edit in edited.ts', async () => {
+    const ch = await createChannel('inc-edited');
+    const posted = await slack.chat.postMessage({ channel: ch, text: 'v1' });
+    await slack.chat.update({ channel: ch, ts: posted.ts!, text: 'v2' });
+    const [msg] = (await slack.conversations.history({ channel: ch })).messages!;
+    expect(msg!.ts).toBe(posted.ts);
+    expect(msg!.edited!.user).toBe('UBOT');
+    expect(Number(msg!.edited!.ts)).toBeGreaterThan(Number(posted.ts));
+  });
+
+  it('pins.add answers bad_timestamp for a malformed ts', async () => {
+    const ch = await createChannel('inc-pin-ts');
+    expect((await slackError(slack.pins.add({ channel: ch, timestamp: 'yesterday' }))).error).toBe('bad_timestamp');
+  });
+
+  it('a trigger_id expires 3 s after Slack sent it', async () => {
+    const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Declare' }, blocks: [] };
+    expect((await slackError(slack.views.open({ trigger_id: fake.issueTrigger({ ageMs: 3_500 }), view }))).error).toBe('expired_trigger_id');
+    const fresh = fake.issueTrigger();
+    expect(fresh).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
+    expect((await slack.views.open({ trigger_id: fresh, view })).ok).toBe(true);
+  });
+
+  it('views answer duplicate_external_id and view_too_large', async () => {
+    const view = { type: 'modal' as const, external_id: 'declare-UALICE', title: { type: 'plain_text' as const, text: 'Declare' }, blocks: [] };
+    const opened = await slack.views.open({ trigger_id: fake.issueTrigger(), view });
+    expect((await slackError(slack.views.open({ trigger_id: fake.issueTrigger(), view }))).error).toBe('duplicate_external_id');
+    // Updating the view that holds the external_id is fine.
+    await slack.views.update({ view_id: opened.view!.id!, view: { ...view, title: { type: 'plain_text', text: 'Declared' } } });
+    const huge = { ...view, external_id: 'big', private_metadata: 'p'.repeat(3000), blocks: Array.from({ length: 100 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(2999) } })) };
+    expect((await slackError(slack.views.open({ trigger_id: fake.issueTrigger(), view: huge }))).error).toBe('view_too_large');
+  });
+
+  it('a response_url expires 30 minutes after it was issued', async () => {
+    const url = fake.responseUrl('cmd-old', { ageMs: 31 * 60_000 });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'too late' }) });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ ok: false, error: 'expired_url' });
+    expect(fake.responses()).toEqual([]);
   });
 });
 
@@ -479,6 +621,9 @@ describe('users and user groups', () => {
     expect(withUsers.usergroups).toEqual([expect.objectContaining({ id: 'S0ONCALL', handle: 'oncall-trading', name: 'Trading on-call', users: ['UALICE', 'UBOB'] })]);
     const without = await slack.usergroups.list({});
     expect(without.usergroups![0]!.users).toBeUndefined();
+    // user_count only with include_count, as documented.
+    expect(without.usergroups![0]!.user_count).toBeUndefined();
+    expect((await slack.usergroups.list({ include_count: true })).usergroups![0]!.user_count).toBe(2);
     expect((await slack.usergroups.users.list({ usergroup: 'S0ONCALL' })).users).toEqual(['UALICE', 'UBOB']);
     expect((await slackError(slack.usergroups.users.list({ usergroup: 'SNOPE' }))).error).toBe('no_such_subteam');
   });
@@ -543,13 +688,42 @@ describe('fault injection', () => {
   });
 
   it('short windows free up again', async () => {
-    fake.rateLimit('auth.test', 1, 150);
+    const windowMs = 150;
+    fake.rateLimit('auth.test', 1, windowMs);
     await slack.auth.test();
+    const windowEnds = Date.now() + windowMs; // the fake counts the hit before it answers
     const limited = await rawCall('auth.test', '', { authorization: 'Bearer xoxb-test' });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1'); // never less than one second
-    await new Promise((r) => setTimeout(r, 200));
+    await fake.waitFor(() => Date.now() > windowEnds || null, 5000, 'the window to pass');
     await slack.auth.test();
+  });
+
+  it('lostResponse performs the call, then cuts the connection before answering', async () => {
+    const ch = await createChannel('inc-lost');
+    const parent = (await slack.chat.postMessage({ channel: ch, text: 'card' })).ts!;
+    // Only posts into a thread take the fault; the top-level post below goes through untouched.
+    fake.failNext('chat.postMessage', { lostResponse: true }, 1, (a) => a['thread_ts'] !== undefined);
+    await slack.chat.postMessage({ channel: ch, text: 'top level' });
+    const err = (await slack.chat.postMessage({ channel: ch, text: 'reply', thread_ts: parent }).catch((e: unknown) => e)) as { code: string };
+    expect(err.code).toBe('slack_webapi_request_error');
+    expect(fake.channel(ch)!.messages.find((m) => m.ts === parent)!.replies.map((r) => r.text)).toEqual(['reply']);
+    expect(fake.calls('chat.postMessage').map((c) => [c.status, c.ok, c.lost ?? false])).toEqual([
+      [200, true, false],
+      [200, true, false],
+      [0, true, true],
+    ]);
+    // Used up: the next thread post is answered.
+    expect((await slack.chat.postMessage({ channel: ch, text: 'again', thread_ts: parent })).ok).toBe(true);
+  });
+
+  it('lostResponse with hold performs the call and never answers (the caller times out or dies waiting)', async () => {
+    fake.failNext('chat.postMessage', { lostResponse: true, hold: true });
+    const impatient = client('xoxb-test', { timeout: 300 });
+    const err = (await impatient.chat.postMessage({ channel: 'UALICE', text: 'held' }).catch((e: unknown) => e)) as { code: string };
+    expect(err.code).toBe('slack_webapi_request_error');
+    expect(fake.dms('UALICE').map((m) => m.text)).toEqual(['held']);
+    expect(fake.calls('chat.postMessage')).toEqual([expect.objectContaining({ status: 0, ok: true, lost: true })]);
   });
 
   it('adds latency per method', async () => {

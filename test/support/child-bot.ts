@@ -18,6 +18,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The recovery settings the child bots run with (short, so a killed process's work is taken over in seconds). */
+export const CHILD_TIMING = { reconcileEveryMs: 1000, staleClaimAfterMs: 3000, retryBackoffMs: 200 };
+/** Past this, work a child could still redo (a stale claim, a lost wake-up) has been redone. */
+export const CHILD_GRACE_MS = CHILD_TIMING.staleClaimAfterMs + CHILD_TIMING.reconcileEveryMs + CHILD_TIMING.retryBackoffMs * 2;
+
 export interface ChildBotOptions {
   dbUrl: string;
   redisPrefix: string;
@@ -26,6 +31,8 @@ export interface ChildBotOptions {
   twilio: FakeTwilio;
   policyYaml: string;
   pdServices: string[];
+  /** Overrides (e.g. a REDIS_URL or DATABASE_URL where nothing answers). */
+  env?: Record<string, string>;
 }
 
 /** The bot as production runs it: `node --import tsx src/main.ts`, configured only by environment. */
@@ -33,6 +40,8 @@ export class ChildBot {
   private proc: ChildProcess | null = null;
   port = 0;
   output = '';
+  stdout = '';
+  stderr = '';
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
 
   constructor(private readonly opts: ChildBotOptions) {}
@@ -41,7 +50,8 @@ export class ChildBot {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
+  /** Starts the process and waits until it is ready (`/readyz` 200), or only listening (`/healthz` 200). */
+  async start(opts: { until?: 'ready' | 'listening' } = {}): Promise<void> {
     this.port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'warroom-child-'));
     writeFileSync(join(dir, 'policy.yml'), this.opts.policyYaml);
@@ -64,23 +74,32 @@ export class ChildBot {
       TWILIO_FROM: TWILIO.from,
       TWILIO_API_URL: this.opts.twilio.apiUrl,
       DEPLOY_GATE_TOKEN: GATE_TOKEN,
-      WARROOM_RECONCILE_EVERY: '1s',
-      WARROOM_STALE_CLAIM_AFTER: '3s',
-      WARROOM_RETRY_BACKOFF: '200ms',
+      WARROOM_RECONCILE_EVERY: `${CHILD_TIMING.reconcileEveryMs}ms`,
+      WARROOM_STALE_CLAIM_AFTER: `${CHILD_TIMING.staleClaimAfterMs}ms`,
+      WARROOM_RETRY_BACKOFF: `${CHILD_TIMING.retryBackoffMs}ms`,
       LOG_LEVEL: 'info',
     };
     const keys: Record<string, string> = { 'trading-oncall': 'PD_KEY_TRADING', 'tech-lead-oncall': 'PD_KEY_TECH_LEAD', 'clearing-oncall': 'PD_KEY_CLEARING', 'payments-oncall': 'PD_KEY_PAYMENTS', 'sre-oncall': 'PD_KEY_SRE' };
     for (const s of this.opts.pdServices) env[keys[s]!] = routingKeyFor(s);
+    Object.assign(env, this.opts.env);
     this.output = '';
+    this.stdout = '';
+    this.stderr = '';
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
-    proc.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    proc.stdout!.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stdout += d.toString();
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stderr += d.toString();
+    });
     this.exit = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
     const deadline = Date.now() + 20_000;
     for (;;) {
       try {
-        if ((await fetch(`${this.url}/readyz`)).status === 200) return;
+        if ((await fetch(`${this.url}${opts.until === 'listening' ? '/healthz' : '/readyz'}`)).status === 200) return;
       } catch {
         // not listening yet
       }

@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
-import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
 import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
@@ -11,7 +10,7 @@ import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
-import { cloneDatabase, REDIS_URL } from './databases.js';
+import { cloneDatabase, deleteRedisKeys, redisPrefixFor, REDIS_URL } from './databases.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-8c1f0e';
@@ -82,9 +81,9 @@ export interface Harness {
   /** POSTs a signed slash command; returns the HTTP status and the ack body (parsed). */
   command(command: string, text: string, opts?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; triggerId: string }>;
   /** POSTs a signed interactivity payload. */
-  interact(payload: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  interact(payload: Record<string, unknown>, to?: Warroom): Promise<{ status: number; body: any }>;
   /** Clicks a button or picks in a select of a message the bot posted. */
-  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string }): Promise<{ status: number; body: any }>;
+  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string; to?: Warroom }): Promise<{ status: number; body: any }>;
   /** Waits until the incident's war room is ready (setup job done) and returns its row. */
   warRoomReady(incidentId: number, timeoutMs?: number): Promise<{ channel_id: string; header_ts: string; channel_name: string }>;
   restartBot(extra?: Partial<WarroomOptions>): Promise<void>;
@@ -140,7 +139,8 @@ export interface HarnessOptions {
  * Redis (a key prefix of its own), with a fake Slack over HTTP.
  */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const db = await cloneDatabase(inject('templateDatabase'));
+  const runId = inject('runId');
+  const db = await cloneDatabase(inject('templateDatabase'), runId);
   const slack = new FakeSlack({ botToken: BOT_TOKEN });
   await slack.start();
   const pagerduty = new FakePagerDuty();
@@ -149,7 +149,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   await twilio.start();
   if (opts.seed !== false) seedWorkspace(slack);
   const policy = opts.policyYaml ? parsePolicy(opts.policyYaml, 'test policy') : loadPolicy(undefined);
-  const prefix = `wrt-${randomBytes(4).toString('hex')}`;
+  const prefix = redisPrefixFor(runId);
   let pgProxy: TcpProxy | null = null;
   let botDbUrl = db.url;
   if (opts.proxyDatabase) {
@@ -216,16 +216,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     pgProxy,
     redisPrefix: prefix,
-    async flushRedis() {
-      // Atomic, like a Redis restart without persistence: deleting key by key while the workers
-      // run would leave half-deleted jobs that no real Redis failure produces.
-      const redis = new Redis(REDIS_URL);
-      try {
-        const script = "local ks = redis.call('keys', ARGV[1]) for i = 1, #ks, 500 do redis.call('del', unpack(ks, i, math.min(i + 499, #ks))) end return #ks";
-        return Number(await redis.eval(script, 0, `${prefix}:*`));
-      } finally {
-        redis.disconnect();
-      }
+    flushRedis() {
+      return deleteRedisKeys(`${prefix}:*`);
     },
     async api(path, token = GATE_TOKEN) {
       const res = await fetch(`${bot.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
@@ -258,9 +250,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const r = await post(`${bot.url}/slack/events`, body, 'application/x-www-form-urlencoded', o.headers);
       return { ...r, triggerId };
     },
-    async interact(payload) {
+    async interact(payload, to = bot) {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      return post(`${bot.url}/slack/events`, body, 'application/x-www-form-urlencoded');
+      return post(`${to.url}/slack/events`, body, 'application/x-www-form-urlencoded');
     },
     async clickInMessage(channel, ts, actionId, user, o = {}) {
       n += 1;
@@ -281,7 +273,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         message: message ? { ts, text: message.text, blocks: message.blocks } : { ts },
         response_url: slack.responseUrl(`act-${n}`),
         actions: [action],
-      });
+      }, o.to);
     },
     async warRoomReady(incidentId, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -310,6 +302,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await twilio.stop();
       await pgProxy?.stop();
       await db.drop();
+      // Nothing of this bot stays in Redis (its queues, timers, job hashes).
+      await deleteRedisKeys(`${prefix}:*`);
     },
   };
   return h;

@@ -34,7 +34,7 @@ export interface PagerDutyPagerOptions {
 const US_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 const SUMMARY_MAX = 1024;
 /** Only matters if the 429 abort below is ever bypassed: then pdjs re-sends at most 3 × this. */
-const PDJS_RETRY_TIMEOUT_MS = 100;
+export const PDJS_RETRY_TIMEOUT_MS = 100;
 
 /** What one send() learned about its HTTP exchange(s), shared with the agent through ALS. */
 interface Exchange {

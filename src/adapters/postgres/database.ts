@@ -19,6 +19,10 @@ export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; d
     connect_timeout: 2,
     idle_timeout: 30,
     onnotice: () => {},
+    // No array columns or array parameters here (drizzle's inArray expands to a list). And
+    // postgres.js fetches array types on every new connection without catching the result: a
+    // connection dropped during that query (Postgres restarting) is an unhandled rejection.
+    fetch_types: false,
     connection: { application_name: 'warroom' },
   });
   return { sql, db: drizzle(sql, { schema }) };
@@ -29,7 +33,7 @@ export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; d
  * several replicas starting at once migrate once and the others wait, then find nothing to do.
  */
 export async function migrateDatabase(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = postgres(url, { max: 1, onnotice: () => {}, fetch_types: false, connect_timeout: 10 });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {

@@ -6,6 +6,7 @@ import type { DeployRequest, DeployStore, DeployTx, NewDeployRequest } from '../
 import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
+import { exclusiveSection, scoped } from './scoped-db.js';
 import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
 import { deployRequests, incidents } from './schema.js';
 
@@ -44,6 +45,11 @@ export class PostgresDeployStore implements DeployStore {
     private readonly onCommitted: OnCommitted,
   ) {}
 
+  /** The running store transaction's connection when inside one (scoped-db.ts), else the pool. */
+  private get q(): Db {
+    return scoped(this.db);
+  }
+
   async transaction<T>(fn: (tx: DeployTx) => Promise<T>): Promise<T> {
     const clock = this.clock;
     return withOutbox(this.db, this.onCommitted, (tx, enqueued) =>
@@ -70,7 +76,7 @@ export class PostgresDeployStore implements DeployStore {
 
   async freezes(severities: string[]): Promise<Freeze[]> {
     if (severities.length === 0) return [];
-    const rows = await this.db
+    const rows = await this.q
       .select({ id: incidents.id, severity: incidents.severity, channelId: incidents.channelId, roles: incidents.roles })
       .from(incidents)
       .where(and(eq(incidents.status, 'open'), inArray(incidents.severity, severities)))
@@ -84,7 +90,7 @@ export class PostgresDeployStore implements DeployStore {
   }
 
   async grantsAt(service: string, type: DeployType, at: Date): Promise<{ grants: Grant[]; requestId: number | null }> {
-    const [row] = await this.db
+    const [row] = await this.q
       .select()
       .from(deployRequests)
       .where(and(eq(deployRequests.service, service), eq(deployRequests.type, type), eq(deployRequests.status, 'approved'), lte(deployRequests.validFrom, at), gt(deployRequests.expiresAt, at)))
@@ -95,22 +101,20 @@ export class PostgresDeployStore implements DeployStore {
   }
 
   async get(id: number) {
-    const [row] = await this.db.select().from(deployRequests).where(eq(deployRequests.id, id));
+    const [row] = await this.q.select().from(deployRequests).where(eq(deployRequests.id, id));
     return row ? toRequest(row) : null;
   }
 
   async recordCard(id: number, channelId: string, ts: string) {
-    await this.db.update(deployRequests).set({ cardChannelId: channelId, cardTs: ts }).where(eq(deployRequests.id, id));
+    await this.q.update(deployRequests).set({ cardChannelId: channelId, cardTs: ts }).where(eq(deployRequests.id, id));
   }
 
   async audit(entry: AuditEntry) {
-    await this.db.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
+    await this.q.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
   }
 
   async exclusive<T>(requestId: number, fn: () => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await tx.execute(dsql`select pg_advisory_xact_lock(3, ${requestId})`);
-      return fn();
-    });
+    // Class 3: "deploy card"; everything fn does through the stores uses this same connection.
+    return exclusiveSection(this.db, 3, requestId, fn);
   }
 }

@@ -1,9 +1,11 @@
-import { and, asc, eq, isNotNull, isNull, lt, or, sql as dsql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import type { Declarer } from '../../domain/declarer.js';
 import type { Incident, RoleHolder } from '../../domain/incident.js';
 import type { AuditEntry, AuditView, Checklist, ChecklistItemState, Clock, IncidentStore, IncidentTx, NewIncident, StepRow, StepStatus, TimerSpec, WarRoomState, WorkItem } from '../../app/ports.js';
 import type { EscalationAction } from '../../domain/escalation.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
+import { afterCommit, exclusiveSection, scoped } from './scoped-db.js';
 import { auditEvents, deliveries, escalationSteps, incidents, regulatoryChecklists } from './schema.js';
 import { enqueueWork, withOutbox, type Enqueued, type OnCommitted, type Tx } from './outbox.js';
 
@@ -24,7 +26,7 @@ function toIncident(r: Row): Incident {
     customerImpact: r.customerImpact,
     service: r.service,
     isPrivate: r.isPrivate,
-    declaredBy: r.declaredBy,
+    declarer: toDeclarer(r),
     declaredAt: r.declaredAt,
     channelId: r.channelId,
     channelName: r.channelName,
@@ -45,6 +47,15 @@ function toIncident(r: Row): Incident {
     statusSeq: r.statusSeq,
     nextNudgeAt: r.nextNudgeAt,
   };
+}
+
+function toDeclarer(r: Pick<Row, 'declaredBy' | 'declarerKind' | 'declarerName'>): Declarer {
+  return r.declarerKind === 'integration' ? { kind: 'integration', source: r.declaredBy, name: r.declarerName ?? r.declaredBy } : { kind: 'user', userId: r.declaredBy };
+}
+
+/** declared_by holds the user id or the integration's source; the kind and name say which. */
+function declarerColumns(d: Declarer): { declaredBy: string; declarerKind: Declarer['kind']; declarerName: string | null } {
+  return d.kind === 'user' ? { declaredBy: d.userId, declarerKind: 'user', declarerName: null } : { declaredBy: d.source, declarerKind: 'integration', declarerName: d.name };
 }
 
 function toWarRoom(r: Row): WarRoomState {
@@ -97,10 +108,15 @@ export class PostgresIncidentStore implements IncidentStore {
     private readonly onTimers: OnTimers = async () => undefined,
   ) {}
 
+  /** The running store transaction's connection when inside one (scoped-db.ts), else the pool. */
+  private get q(): Db {
+    return scoped(this.db);
+  }
+
   async transaction<T>(fn: (tx: IncidentTx) => Promise<T>): Promise<T> {
     const timers: TimerSpec[] = [];
     const result = await withOutbox(this.db, this.onCommitted, (tx, enqueued) => fn(this.txApi(tx, enqueued, timers)));
-    if (timers.length) void this.onTimers(timers); // as with work: the reconciler covers a lost wake-up
+    if (timers.length) afterCommit(() => void this.onTimers(timers)); // as with work: the reconciler covers a lost wake-up
     return result;
   }
 
@@ -145,13 +161,13 @@ export class PostgresIncidentStore implements IncidentStore {
       async saveChecklist(c) {
         await tx.update(regulatoryChecklists).set({ items: c.items, remindedAt: c.remindedAt, completedAt: c.completedAt }).where(eq(regulatoryChecklists.incidentId, c.incidentId));
       },
-      async insertIncident(d: NewIncident) {
+      async insertIncident({ declarer, ...d }: NewIncident) {
         // Look first, so a retried request does not burn a sequence number (INC numbers stay gap-free in practice).
         const [seen] = await tx.select().from(incidents).where(eq(incidents.requestKey, d.requestKey));
         if (seen) return { incident: toIncident(seen), created: false };
         const [row] = await tx
           .insert(incidents)
-          .values({ ...d })
+          .values({ ...d, ...declarerColumns(declarer) })
           .onConflictDoNothing({ target: incidents.requestKey })
           .returning();
         if (row) return { incident: toIncident(row), created: true };
@@ -201,17 +217,17 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async get(id: number) {
-    const [row] = await this.db.select().from(incidents).where(eq(incidents.id, id));
+    const [row] = await this.q.select().from(incidents).where(eq(incidents.id, id));
     return row ? toIncident(row) : null;
   }
 
   async findByChannel(channelId: string) {
-    const [row] = await this.db.select().from(incidents).where(eq(incidents.channelId, channelId));
+    const [row] = await this.q.select().from(incidents).where(eq(incidents.channelId, channelId));
     return row ? toIncident(row) : null;
   }
 
   async warRoom(id: number) {
-    const [row] = await this.db.select().from(incidents).where(eq(incidents.id, id));
+    const [row] = await this.q.select().from(incidents).where(eq(incidents.id, id));
     return row ? toWarRoom(row) : null;
   }
 
@@ -223,12 +239,13 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async waitingForChannel() {
-    return this.db
-      .select({ id: incidents.id, declaredBy: incidents.declaredBy })
+    const rows = await this.q
+      .select({ id: incidents.id, declaredBy: incidents.declaredBy, declarerKind: incidents.declarerKind, declarerName: incidents.declarerName })
       .from(incidents)
       .where(and(isNull(incidents.channelId), isNull(incidents.failedAt), eq(incidents.status, 'open')))
       .orderBy(asc(incidents.id))
       .limit(1000);
+    return rows.map((r) => ({ id: r.id, declarer: toDeclarer(r) }));
   }
 
   async enqueue(item: WorkItem) {
@@ -237,14 +254,14 @@ export class PostgresIncidentStore implements IncidentStore {
 
   async recordWarRoom(id: number, patch: Partial<WarRoomState>, audit?: AuditEntry) {
     const { originChannel: _ignored, ...rest } = patch;
-    await this.db.transaction(async (tx) => {
+    await this.q.transaction(async (tx) => {
       if (Object.keys(rest).length) await tx.update(incidents).set(rest).where(eq(incidents.id, id));
       if (audit) await appendAudit(tx, audit, this.clock.now());
     });
   }
 
   async timeline(incidentId: number): Promise<AuditView[]> {
-    const rows = await this.db.select().from(auditEvents).where(eq(auditEvents.incidentId, incidentId)).orderBy(asc(auditEvents.seq));
+    const rows = await this.q.select().from(auditEvents).where(eq(auditEvents.incidentId, incidentId)).orderBy(asc(auditEvents.seq));
     return rows.map((r) => ({
       seq: r.seq,
       occurredAt: r.occurredAt,
@@ -257,21 +274,21 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async step(stepId: number) {
-    const [row] = await this.db.select().from(escalationSteps).where(eq(escalationSteps.id, stepId));
+    const [row] = await this.q.select().from(escalationSteps).where(eq(escalationSteps.id, stepId));
     return row ? toStep(row) : null;
   }
 
   async delivered(stepId: number, channel: string, recipient: string) {
-    const [row] = await this.db.select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.stepId, stepId), eq(deliveries.channel, channel), eq(deliveries.recipient, recipient)));
+    const [row] = await this.q.select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.stepId, stepId), eq(deliveries.channel, channel), eq(deliveries.recipient, recipient)));
     return Boolean(row);
   }
 
   async recordDelivery(stepId: number, channel: string, recipient: string, status: 'sent' | 'failed', detail?: string) {
-    await this.db.insert(deliveries).values({ stepId, channel, recipient, status, detail: detail ?? null }).onConflictDoNothing();
+    await this.q.insert(deliveries).values({ stepId, channel, recipient, status, detail: detail ?? null }).onConflictDoNothing();
   }
 
   async stepsToWake(staleClaimBefore: Date) {
-    const rows = await this.db
+    const rows = await this.q
       .select({ step: escalationSteps })
       .from(escalationSteps)
       .innerJoin(incidents, eq(incidents.id, escalationSteps.incidentId))
@@ -287,7 +304,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async nudgesToWake() {
-    const rows = await this.db
+    const rows = await this.q
       .select({ id: incidents.id, seq: incidents.statusSeq, at: incidents.nextNudgeAt })
       .from(incidents)
       .where(and(eq(incidents.status, 'open'), isNotNull(incidents.nextNudgeAt)));
@@ -295,7 +312,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async checklistsToWake() {
-    const rows = await this.db
+    const rows = await this.q
       .select({ id: regulatoryChecklists.incidentId, due: regulatoryChecklists.dueAt })
       .from(regulatoryChecklists)
       .where(and(isNull(regulatoryChecklists.completedAt), isNull(regulatoryChecklists.remindedAt)));
@@ -303,24 +320,22 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async checklist(incidentId: number) {
-    const [row] = await this.db.select().from(regulatoryChecklists).where(eq(regulatoryChecklists.incidentId, incidentId));
+    const [row] = await this.q.select().from(regulatoryChecklists).where(eq(regulatoryChecklists.incidentId, incidentId));
     return row ? toChecklist(row) : null;
   }
 
   async recordChecklistCard(incidentId: number, channelId: string, ts: string) {
-    await this.db.update(regulatoryChecklists).set({ channelId, ts }).where(eq(regulatoryChecklists.incidentId, incidentId));
+    await this.q.update(regulatoryChecklists).set({ channelId, ts }).where(eq(regulatoryChecklists.incidentId, incidentId));
   }
 
   async exclusive<T>(incidentId: number, fn: () => Promise<T>): Promise<T> {
     // Class 2 of the two-key advisory locks is "incident view"; released at commit or on error.
-    return this.db.transaction(async (tx) => {
-      await tx.execute(dsql`select pg_advisory_xact_lock(2, ${incidentId})`);
-      return fn();
-    });
+    // Everything fn reads and writes through the stores uses this same connection.
+    return exclusiveSection(this.db, 2, incidentId, fn);
   }
 
   async audit(entry: AuditEntry) {
-    await this.db.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
+    await this.q.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
   }
 }
 

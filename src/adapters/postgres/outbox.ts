@@ -1,5 +1,6 @@
 import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { Db } from './database.js';
+import { afterCommit, scopedTransaction } from './scoped-db.js';
 import { workItems } from './schema.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -21,9 +22,10 @@ export async function enqueueWork(tx: Tx, item: WorkItem, into: Enqueued): Promi
 /** Runs `fn` in a transaction and hands the work it enqueued to the queue after commit. */
 export async function withOutbox<T>(db: Db, onCommitted: OnCommitted, fn: (tx: Tx, enqueued: Enqueued) => Promise<T>): Promise<T> {
   const enqueued: Enqueued = [];
-  const result = await db.transaction((tx) => fn(tx, enqueued));
-  // Not awaited: the ack must not wait for Redis. The work is committed; if this hand-off is
-  // lost, the reconciler queues it from Postgres.
-  if (enqueued.length) void onCommitted(enqueued);
+  // On the caller's connection when nested in another store transaction (scoped-db.ts).
+  const result = await scopedTransaction(db, (tx) => fn(tx, enqueued));
+  // Not awaited: the ack must not wait for Redis. The work is committed (by the outermost
+  // transaction); if this hand-off is lost, the reconciler queues it from Postgres.
+  if (enqueued.length) afterCommit(() => void onCommitted(enqueued));
   return result;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, char, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, check, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -14,7 +14,12 @@ export const incidents = pgTable(
     customerImpact: text('customer_impact'),
     service: text('service'),
     isPrivate: boolean('is_private').notNull().default(false),
+    /** The declaring Slack user id, or the integration's source id (see declarer_kind). */
     declaredBy: text('declared_by').notNull(),
+    /** `user` or `integration` (domain/declarer.ts). */
+    declarerKind: text('declarer_kind').notNull().default('user'),
+    /** An integration's display name; null for a user. */
+    declarerName: text('declarer_name'),
     declaredAt: ts('declared_at').notNull(),
     originChannel: text('origin_channel'),
     roles: jsonb('roles').notNull().default(sql`'{}'::jsonb`),
@@ -55,6 +60,7 @@ export const incidents = pgTable(
     uniqueIndex('incidents_request_key_uq').on(t.requestKey),
     uniqueIndex('incidents_channel_id_uq').on(t.channelId),
     index('incidents_open_idx').on(t.status, t.severity),
+    check('incidents_declarer_ck', sql`(${t.declarerKind} = 'user' and ${t.declarerName} is null) or (${t.declarerKind} = 'integration' and ${t.declarerName} is not null)`),
   ],
 );
 

@@ -5,6 +5,7 @@ import { timerJobId, type TimerSpec } from '../../app/jobs/catalog.js';
 import type { StoredTimer } from '../../app/jobs/define.js';
 import type { Timers } from '../../app/ports/timers.js';
 import type { Logger } from '../../app/ports/logger.js';
+import type { RedisConnections } from '../redis/connections.js';
 
 export const TIMER_QUEUE = 'timers';
 
@@ -19,6 +20,8 @@ export interface TimerQueueOptions {
   /** Called once when a wake-up failed with a permanent error (it is not retried). */
   onFailed?: (jobId: string, timer: StoredTimer, error: unknown) => Promise<void>;
   log: Logger;
+  /** Shared connections and error reporting (one log line per retry interval while Redis is away). */
+  connections?: RedisConnections;
   concurrency?: number;
   attempts?: number;
   backoffMs?: number;
@@ -38,9 +41,17 @@ export class TimerQueue implements Timers {
 
   constructor(private readonly opts: TimerQueueOptions) {
     this.queue = new Queue(TIMER_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+    // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+    this.queue.on('error', (err) => this.redisError(err, 'redis connection error (timers)'));
+  }
+
+  private redisError(err: Error, msg: string): void {
+    if (this.opts.connections) this.opts.connections.error(err, msg);
+    else this.opts.log.warn({ err: err.message }, msg);
   }
 
   private redis(): Redis {
+    if (this.opts.connections) return this.opts.connections.open();
     const r = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
     r.on('error', (err) => this.opts.log.warn({ err: err.message }, 'redis connection error (timers)'));
     this.connections.push(r);
@@ -113,7 +124,7 @@ export class TimerQueue implements Timers {
       concurrency: this.opts.concurrency ?? 16,
       ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
-    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'timer worker error'));
+    this.worker.on('error', (err) => this.redisError(err, 'timer worker error'));
   }
 
   private async process(job: Job<StoredTimer>): Promise<void> {

@@ -4,6 +4,7 @@ import { isPermanent, TransientError } from '../../domain/errors.js';
 import type { StoredWorkItem } from '../../app/jobs/define.js';
 import type { Logger } from '../../app/ports/logger.js';
 import type { WorkStore } from '../../app/ports/work-store.js';
+import type { RedisConnections } from '../redis/connections.js';
 
 export const WORK_QUEUE = 'work';
 /** BullMQ job ids may not contain `:`; `wi-<outbox id>` is unique and deterministic. */
@@ -29,6 +30,8 @@ export interface WorkQueueOptions {
   /** Called once when the item failed for good (a permanent error at once, or attempts used up). */
   onFailed: (item: StoredWorkItem, error: unknown) => Promise<void>;
   log: Logger;
+  /** Shared connections and error reporting (one log line per retry interval while Redis is away). */
+  connections?: RedisConnections;
   concurrency?: number;
   attempts?: number;
   backoffMs?: number;
@@ -50,9 +53,17 @@ export class WorkQueue {
 
   constructor(private readonly opts: WorkQueueOptions) {
     this.queue = new Queue(opts.name ?? WORK_QUEUE, { connection: this.redis(), prefix: opts.prefix });
+    // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+    this.queue.on('error', (err) => this.redisError(err, 'redis connection error'));
+  }
+
+  private redisError(err: Error, msg: string): void {
+    if (this.opts.connections) this.opts.connections.error(err, msg);
+    else this.opts.log.warn({ err: err.message }, msg);
   }
 
   private redis(): Redis {
+    if (this.opts.connections) return this.opts.connections.open();
     const r = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
     r.on('error', (err) => this.opts.log.warn({ err: err.message }, 'redis connection error'));
     this.connections.push(r);
@@ -92,7 +103,7 @@ export class WorkQueue {
       concurrency: this.opts.ordered ? 1 : (this.opts.concurrency ?? 8),
       ...(this.opts.stalledMs ? { stalledInterval: this.opts.stalledMs, lockDuration: Math.max(this.opts.stalledMs, 5000) } : {}),
     });
-    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'work queue worker error'));
+    this.worker.on('error', (err) => this.redisError(err, 'work queue worker error'));
     const every = this.opts.reconcileEveryMs ?? 30_000;
     const tick = () =>
       this.reconcile().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'work reconcile failed'));

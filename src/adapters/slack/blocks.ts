@@ -5,7 +5,7 @@ import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
 import type { ChecklistView, DeployRequestView, IncidentView } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
-import { esc, mention, severityLabel } from '../../app/messages.js';
+import { declarerText, esc, mention, severityLabel } from '../../app/messages.js';
 import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget, encodeRun } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
@@ -38,7 +38,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
       fields: [
         md(`*Status*\n${statusText(i)}`),
         md(`*Severity*\n${severityLabel(policy, i.severity)}${sev ? ` — ${esc(sev.description)}` : ''}`),
-        md(`*Declared*\n${mention(i.declaredBy)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
+        md(`*Declared by*\n${declarerText(i.declarer)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
         md(i.acknowledgedAt ? `*Responded*\n${mention(i.acknowledgedBy!)} in ${humanDuration(i.responseMs ?? 0)}` : `*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
         ...(i.service ? [md(`*Service*\n${esc(i.service)}`)] : []),
         ...(i.customerImpact ? [md(`*Customer impact*\n${esc(truncate(i.customerImpact, 1900))}`)] : []),
@@ -78,7 +78,7 @@ export function announcement(policy: Policy, view: IncidentView, mentions: strin
   const ping = i.status === 'open' && mentions.length ? `${mentions.join(' ')} ` : '';
   const text = `${ping}${lead} ${view.ref}: ${esc(i.title)}`;
   const blocks: Block[] = [
-    { type: 'section', text: md(`${text}\nWar room: ${room} · declared by ${mention(i.declaredBy)} at ${formatDesk(i.declaredAt, policy.timezone)}`) },
+    { type: 'section', text: md(`${text}\nWar room: ${room} · declared by ${declarerText(i.declarer)} at ${formatDesk(i.declaredAt, policy.timezone)}`) },
   ];
   if (i.status === 'resolved' && i.resolution) blocks.push({ type: 'context', elements: [md(`Resolution: ${esc(truncate(i.resolution, 2800))}`)] });
   return { text, blocks };
@@ -189,6 +189,9 @@ function responseBlock(policy: Policy, i: Incident): Block {
 }
 
 /** A compliance run's card: what it covers, when it is due, who owns it, and its state. */
+/** A card posted this long after its opening time says so (the bot was down when it was due). */
+export const LATE_NOTICE_AFTER_MS = 5000;
+
 export function complianceCard(v: ComplianceRunView): { text: string; blocks: Block[] } {
   const { run, task, zone } = v;
   const day = formatDesk(run.opensAt, zone).split(' ').slice(0, 3).join(' ');
@@ -225,7 +228,7 @@ export function complianceCard(v: ComplianceRunView): { text: string; blocks: Bl
     },
     { type: 'section', text: md(state) },
   ];
-  if (v.postedLateMs > 5000) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
+  if (v.postedLateMs > LATE_NOTICE_AFTER_MS) blocks.push({ type: 'context', elements: [md(`:warning: Posted ${humanDuration(v.postedLateMs)} late (opened at ${formatClock(run.opensAt, zone)}; the bot was not running)`)] });
   if (run.status !== 'done') {
     blocks.push({
       type: 'actions',

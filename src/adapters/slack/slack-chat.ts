@@ -8,6 +8,9 @@ import { classifySlackError, slackErrorCode } from './slack-errors.js';
 import { AUTH_ERRORS } from './slack-health.js';
 
 type Args = Record<string, unknown>;
+type KeyedMessage = { ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } };
+
+const hasKey = (m: KeyedMessage, key: string): boolean => m.metadata?.event_type === POST_METADATA && m.metadata.event_payload?.key === key;
 
 /**
  * ChatPlatform over Slack's Web API. Every call goes through `call`, which turns Slack's failures
@@ -158,14 +161,8 @@ export class SlackChat implements ChatPlatform {
   /** Posts once per key: on a retry, first looks for the post an earlier attempt may have made. */
   private async postOnce(channel: string, key: PostKey, message: { text: string; blocks?: Block[]; thread_ts?: string }, oldest?: Date): Promise<string> {
     if (key.retry) {
-      const r = await this.call<{ messages: Array<{ ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }> }>('conversations.history', {
-        channel,
-        limit: 200,
-        include_all_metadata: true,
-        ...(oldest ? { oldest: (oldest.getTime() / 1000).toFixed(6) } : {}),
-      });
-      const found = r.messages.find((m) => m.metadata?.event_type === POST_METADATA && m.metadata.event_payload?.key === key.key);
-      if (found) return found.ts;
+      const found = message.thread_ts ? await this.findInThread(channel, message.thread_ts, key.key) : await this.findInHistory(channel, key.key, oldest);
+      if (found) return found;
     }
     const r = await this.call<{ ts: string }>('chat.postMessage', {
       channel,
@@ -175,6 +172,38 @@ export class SlackChat implements ChatPlatform {
       metadata: { event_type: POST_METADATA, event_payload: { key: key.key } },
     });
     return r.ts;
+  }
+
+  /** A top-level post of ours carrying `key`, among the channel's recent messages. */
+  private async findInHistory(channel: string, key: string, oldest?: Date): Promise<string | null> {
+    const r = await this.call<{ messages: KeyedMessage[] }>('conversations.history', {
+      channel,
+      limit: 200,
+      include_all_metadata: true,
+      ...(oldest ? { oldest: (oldest.getTime() / 1000).toFixed(6) } : {}),
+    });
+    return r.messages.find((m) => hasKey(m, key))?.ts ?? null;
+  }
+
+  /**
+   * A reply of ours carrying `key` in the thread of `threadTs`. conversations.history lists only
+   * top-level messages (and broadcast replies), never a thread's replies: those are read with
+   * conversations.replies, oldest first, page by page.
+   */
+  private async findInThread(channel: string, threadTs: string, key: string): Promise<string | null> {
+    let cursor: string | undefined;
+    do {
+      const r = await this.call<{ messages?: KeyedMessage[]; response_metadata?: { next_cursor?: string } }>(
+        'conversations.replies',
+        { channel, ts: threadTs, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) },
+        ['thread_not_found'],
+      );
+      if (!r.ok) return null; // the parent is gone: nothing was posted under it that we can find
+      const hit = (r.messages ?? []).find((m) => m.ts !== threadTs && hasKey(m, key));
+      if (hit) return hit.ts;
+      cursor = r.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return null;
   }
 
   async postHeader(channelId: string, view: IncidentView, key: PostKey): Promise<string> {

@@ -15,6 +15,10 @@ export class SlackHealth {
   botUserId = '';
   botId = '';
   private timer: NodeJS.Timeout | null = null;
+  static readonly FIRST_RECHECK_MS = 1000;
+  static readonly MAX_RECHECK_MS = 15_000;
+  /** Rechecks back off from 1 s to 15 s: a fixed token is noticed at once, a dead one costs 4 calls a minute. */
+  private recheckMs = SlackHealth.FIRST_RECHECK_MS;
 
   constructor(
     private readonly client: WebClient,
@@ -39,6 +43,7 @@ export class SlackHealth {
       this.botId = auth.bot_id;
       if (this.error) this.log.info({ team: auth.team_id, bot: auth.user_id }, 'connected to Slack');
       this.error = null;
+      this.recheckMs = SlackHealth.FIRST_RECHECK_MS;
       return true;
     } catch (err) {
       const code = slackErrorCode(err) ?? (err as Error).message;
@@ -54,10 +59,12 @@ export class SlackHealth {
 
   private scheduleRecheck(): void {
     if (this.timer) return;
+    const delay = this.recheckMs;
+    this.recheckMs = Math.min(SlackHealth.MAX_RECHECK_MS, this.recheckMs * 2);
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.check();
-    }, 15_000);
+    }, delay);
     this.timer.unref();
   }
 

@@ -1,11 +1,12 @@
 /** Running an escalation step: claim it once, page, text, notify, record what was delivered. */
 import { describeAction, humanDuration, judgeStep, type EscalationAction } from '../../domain/escalation.js';
+import { declarerActor } from '../../domain/declarer.js';
 import { PermanentError } from '../../domain/errors.js';
 import { channelNameFor, incidentRef, type Incident } from '../../domain/incident.js';
 import { severityById } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
 import type { IncidentDeps } from '../deps.js';
-import { esc, mention, severityLabel } from '../messages.js';
+import { declarerText, esc, mention, severityLabel } from '../messages.js';
 import type { StepRow } from '../ports/incident-store.js';
 import { openChecklist } from './regulatory-checklist.js';
 
@@ -141,7 +142,7 @@ async function page(deps: IncidentDeps, incident: Incident, step: StepRow, actio
       source: 'warroom',
       ...(incident.service ? { component: incident.service } : {}),
       // The page goes out before the war room exists (speed first); its name is already known.
-      customDetails: { incident: incidentRef(incident.id), severity: incident.severity, declared_by: incident.declaredBy, declared_at: incident.declaredAt.toISOString(), war_room: `#${state?.channelName ?? channelNameFor(incident.id, incident.title)}`, step: step.stepIndex },
+      customDetails: { incident: incidentRef(incident.id), severity: incident.severity, declared_by: declarerActor(incident.declarer), declared_at: incident.declaredAt.toISOString(), war_room: `#${state?.channelName ?? channelNameFor(incident.id, incident.title)}`, step: step.stepIndex },
       links: state?.channelId ? [{ href: `https://slack.com/app_redirect?channel=${state.channelId}`, text: `War room #${state.channelName}` }] : [],
     });
     await deps.store.recordDelivery(step.id, 'page', service, 'sent');
@@ -214,7 +215,7 @@ async function notify(deps: IncidentDeps, incident: Incident, step: StepRow, act
   for (const g of action.groups) for (const u of await deps.chat.groupMembers(g)) users.add(u);
   const state = await deps.store.warRoom(incident.id);
   const room = state?.channelId ? `<#${state.channelId}>` : 'the war room';
-  const text = `:rotating_light: ${severityLabel(deps.policy, incident.severity)} ${incidentRef(incident.id)}: ${esc(incident.title)} — ${room}. Declared ${formatDesk(incident.declaredAt, deps.policy.timezone)} by ${mention(incident.declaredBy)}.`;
+  const text = `:rotating_light: ${severityLabel(deps.policy, incident.severity)} ${incidentRef(incident.id)}: ${esc(incident.title)} — ${room}. Declared ${formatDesk(incident.declaredAt, deps.policy.timezone)} by ${declarerText(incident.declarer)}.`;
   for (const u of users) {
     if (await deps.store.delivered(step.id, 'dm', u)) {
       r.sent += 1;

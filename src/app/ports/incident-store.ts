@@ -1,3 +1,4 @@
+import type { Declarer } from '../../domain/declarer.js';
 import type { EscalationAction, PlannedStep } from '../../domain/escalation.js';
 import type { Incident } from '../../domain/incident.js';
 import type { TimerSpec, WorkItem } from '../jobs/catalog.js';
@@ -26,7 +27,7 @@ export interface NewIncident {
   customerImpact: string | null;
   service: string | null;
   isPrivate: boolean;
-  declaredBy: string;
+  declarer: Declarer;
   declaredAt: Date;
   originChannel: string | null;
 }
@@ -96,7 +97,7 @@ export interface IncidentStore {
   /** Records the channel and queues the rest of the setup, in one transaction. */
   channelCreated(id: number, channelId: string, channelName: string, next: WorkItem): Promise<void>;
   /** Incidents still waiting for their channel, oldest first. */
-  waitingForChannel(): Promise<Array<{ id: number; declaredBy: string }>>;
+  waitingForChannel(): Promise<Array<{ id: number; declarer: Declarer }>>;
   /** Queues work outside a change (e.g. telling a declarer about a delay); deduplicated. */
   enqueue(item: WorkItem): Promise<void>;
   /** Records setup progress; with `audit`, the event is appended in the same transaction. */

@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { declareIncident } from '../../../app/declare-incident.js';
+import { userDeclarer } from '../../../domain/declarer.js';
 import type { IncidentDeps } from '../../../app/deps.js';
 import { DomainError } from '../../../domain/errors.js';
 import { incidentRef } from '../../../domain/incident.js';
@@ -37,7 +38,7 @@ export function registerDeclareView(app: App, deps: IncidentDeps): void {
         customerImpact: text(v, FIELD.impact),
         service,
         isPrivate,
-        declaredBy: body.user.id,
+        declarer: userDeclarer(body.user.id),
         originChannel: origin,
       });
       await ack({

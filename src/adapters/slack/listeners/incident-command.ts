@@ -1,5 +1,6 @@
 import type { App, SlashCommand } from '@slack/bolt';
 import { declareIncident } from '../../../app/declare-incident.js';
+import { userDeclarer } from '../../../domain/declarer.js';
 import type { IncidentDeps } from '../../../app/deps.js';
 import { changeSeverity, incidentTimeline, postStatus, resolveIncident } from '../../../app/war-room-commands.js';
 import { incidentRef } from '../../../domain/incident.js';
@@ -15,7 +16,7 @@ import { mention, severityLabel } from '../../../app/messages.js';
  * good for 3 s, and opening it is the only work left).
  */
 export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
-  app.command('/incident', async ({ command, ack, client, context }) => {
+  app.command('/incident', async ({ command, ack, client, context, respond }) => {
     const ctx = { command: '/incident', user: command.user_id, channel: command.channel_id };
     let openModal: { severity: string | null; title: string | null } | null = null;
     let reply: string;
@@ -38,9 +39,10 @@ export function registerIncidentCommand(app: App, deps: IncidentDeps): void {
         await client.views.open({ trigger_id: command.trigger_id, view: declareModal(deps.policy, { ...m, originChannel: command.channel_id }) as never });
       } catch (err) {
         deps.log.warn({ ...ctx, err: (err as Error).message }, 'views.open failed');
-        await client.chat
-          .postEphemeral({ channel: command.channel_id, user: command.user_id, text: ':warning: I could not open the declaration form. Declare directly: `/incident sev2 <title>`.' })
-          .catch(() => undefined);
+        // Through the command's response_url: chat.postEphemeral fails in channels the bot is not in.
+        await respond({ response_type: 'ephemeral', text: ':warning: I could not open the declaration form. Declare directly: `/incident sev2 <title>`.' }).catch(
+          (e: Error) => deps.log.warn({ ...ctx, err: e.message }, 'respond failed'),
+        );
       }
     }
   });
@@ -66,7 +68,7 @@ async function runCommand(
         requestKey: `cmd:${command.trigger_id}`,
         severity: parsed.severity,
         title: parsed.title,
-        declaredBy: user,
+        declarer: userDeclarer(user),
         originChannel: channel,
       });
       return `:rotating_light: Declaring ${incidentRef(incident.id)} (${severityLabel(deps.policy, incident.severity)}) … opening its war room and inviting you and the responders.`;

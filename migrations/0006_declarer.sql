@@ -1,0 +1,3 @@
+ALTER TABLE "incidents" ADD COLUMN "declarer_kind" text DEFAULT 'user' NOT NULL;--> statement-breakpoint
+ALTER TABLE "incidents" ADD COLUMN "declarer_name" text;--> statement-breakpoint
+ALTER TABLE "incidents" ADD CONSTRAINT "incidents_declarer_ck" CHECK (("incidents"."declarer_kind" = 'user' and "incidents"."declarer_name" is null) or ("incidents"."declarer_kind" = 'integration' and "incidents"."declarer_name" is not null));

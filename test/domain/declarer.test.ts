@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { declarerActor, declaringUser, integrationDeclarer, userDeclarer } from '../../src/domain/declarer.js';
+
+describe('declarer', () => {
+  it('a user is its own actor and can be DMed', () => {
+    const d = userDeclarer('UBOB0002');
+    expect(declarerActor(d)).toBe('UBOB0002');
+    expect(declaringUser(d)).toBe('UBOB0002');
+  });
+
+  it('an integration acts as integration:<source> and has no Slack user', () => {
+    const d = integrationDeclarer('alertmanager', '  Alertmanager\n payments  ');
+    expect(d).toEqual({ kind: 'integration', source: 'alertmanager', name: 'Alertmanager payments' });
+    expect(declarerActor(d)).toBe('integration:alertmanager');
+    expect(declaringUser(d)).toBeNull();
+  });
+
+  it.each([
+    ['Alert Manager', 'x'],
+    ['', 'x'],
+    ['a'.repeat(65), 'x'],
+    ['ok', ''],
+    ['ok', 'n'.repeat(81)],
+  ])('refuses source %j / name %j', (source, name) => {
+    expect(() => integrationDeclarer(source, name)).toThrow(expect.objectContaining({ code: 'bad_declarer' }));
+  });
+});
