@@ -6,8 +6,9 @@
  *   markers removed, `:emoji:` → a small fixed set of text symbols, every other emoji dropped.
  * - Block Kit → lines: header, section text, fields as `Label: value`, context joined with ` · `,
  *   buttons as `[Label]`, dividers.
- * - Message timestamps → clock times in a zone (`10:42:05 ET`); channels in a fixed order and
- *   messages sorted by timestamp, so two runs of the same story print the same lines.
+ * - Message timestamps → clock times in a zone (`10:42:05 ET`); channels in a fixed order, pinned
+ *   messages first (as Slack shows them), the others sorted by timestamp, threads under their
+ *   message: two runs of the same story print the same lines.
  */
 import { DateTime } from 'luxon';
 import type { FakeChannel, FakeMessage, FakeSlack } from './fake-slack.js';
@@ -95,22 +96,17 @@ function tidyDropped(text: string): string {
 
 /** Slack mrkdwn (or a plain_text with emoji) → what a person reads. */
 export function mrkdwnToText(text: string, dir: Directory = emptyDirectory(), zone = 'America/New_York'): string {
-  // Code first: nothing inside a code span is markup, and its backticks are not shown.
-  const parts = text.split(/(```[\s\S]*?```|`[^`\n]+`)/);
-  return parts
-    .map((part, i) => {
-      if (i % 2 === 1) return unescapeEntities(part.replace(/^```\n?|```$/g, '').replace(/^`|`$/g, ''));
-      const tokens: string[] = [];
-      let t = part.replace(/<([^<>\n]+)>/g, (_, inner: string) => {
-        tokens.push(resolveToken(inner, dir, zone));
-        return `${TOKEN_OPEN}${tokens.length - 1}${TOKEN_CLOSE}`;
-      });
-      t = stripFormatting(replaceEmoji(t));
-      t = tidyDropped(t);
-      t = unescapeEntities(t);
-      return t.replace(/\uE000(\d+)\uE001/g, (_, n: string) => tokens[Number(n)] ?? '');
-    })
-    .join('')
+  // Code spans and `<…>` tokens are set aside first: nothing inside them is formatting or emoji,
+  // while a *bold* pair may still enclose them. Code is shown without its backticks.
+  const held: string[] = [];
+  const hold = (s: string) => `${TOKEN_OPEN}${held.push(s) - 1}${TOKEN_CLOSE}`;
+  let t = text
+    .replace(/```\n?([\s\S]*?)```/g, (_, code: string) => hold(unescapeEntities(code)))
+    .replace(/`([^`\n]+)`/g, (_, code: string) => hold(unescapeEntities(code)))
+    .replace(/<([^<>\n]+)>/g, (_, inner: string) => hold(resolveToken(inner, dir, zone)));
+  t = unescapeEntities(tidyDropped(stripFormatting(replaceEmoji(t))));
+  return t
+    .replace(/\uE000(\d+)\uE001/g, (_, i: string) => held[Number(i)] ?? '')
     .split('\n')
     .map((l) => l.trimEnd())
     .join('\n');
@@ -285,9 +281,12 @@ export function renderWorkspace(slack: Pick<FakeSlack, 'channels'>, dir: Directo
     if (ch.topic) out.push(`  topic: ${mrkdwnToText(ch.topic, dir, zone)}`);
     if (ch.purpose) out.push(`  purpose: ${mrkdwnToText(ch.purpose, dir, zone)}`);
     if (!isDm(ch)) out.push(`  members: ${[...ch.members].map(name).sort().join(', ') || '(none)'}`);
-    if (ch.pins.size) out.push(`  pinned: ${[...ch.pins].sort().map((ts) => `the message of ${tsTime(ts, zone)}`).join(', ')}`);
-    const messages = [...ch.messages].sort(byTs);
-    if (!messages.length) out.push('  (no messages)');
+    // Pinned messages first, as Slack shows them above the conversation (the incident card),
+    // then the conversation by timestamp.
+    const pinned = ch.messages.filter((m) => ch.pins.has(m.ts)).sort(byTs);
+    for (const m of pinned) out.push('  pinned:', ...messageLines(m, dir, zone).map((l) => `    ${l}`));
+    const messages = ch.messages.filter((m) => !ch.pins.has(m.ts)).sort(byTs);
+    if (!messages.length) out.push(pinned.length ? '  (no other messages)' : '  (no messages)');
     for (const m of messages) {
       out.push(...messageLines(m, dir, zone).map((l) => `  ${l}`));
       for (const r of [...m.replies].sort(byTs)) out.push(...messageLines(r, dir, zone).map((l, i) => `      ${i === 0 ? '↳ ' : '  '}${l}`));

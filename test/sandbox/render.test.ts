@@ -72,6 +72,8 @@ describe('mrkdwn → what a person reads', () => {
     expect(mrkdwnToText('_<@UU1>_ and <@UU1>', d)).toBe('@snake_case_name and @snake_case_name');
     expect(text('run `/deploy-window request standard <service>` now')).toBe('run /deploy-window request standard <service> now');
     expect(text('the job (`token:ci`) *done*')).toBe('the job (token:ci) done');
+    expect(text('*`standard` at Wed 2 Dec 10:42 ET:* :no_entry: forbidden')).toBe('standard at Wed 2 Dec 10:42 ET: forbidden');
+    expect(text('`*a*` and *`b`*')).toBe('*a* and b');
     expect(text('```\n*not bold* <@UALICE01>\n```')).toBe('*not bold* <@UALICE01>\n');
   });
 
@@ -169,15 +171,19 @@ describe('a fake Slack workspace as people read it', () => {
     slack.addMessage(zulu, { user: 'UBOB0002', text: '*bold* <!subteam^SCOMPLIAN>' });
     slack.addMessage(general, { user: 'UBOB0002', text: 'reply', thread_ts: first.ts });
     const second = slack.addMessage(general, { user: 'UBOB0002', text: 'second' });
-    // Out of order in the array: the render still sorts by ts.
+    // Out of order in the array: the render still sorts by ts. A pinned message comes first.
     const ch = slack.channel('general')!;
     ch.messages.reverse();
+    const pin = slack.addMessage(zulu, { user: 'UALICE01', text: 'the card' });
+    slack.channel('zulu')!.pins.add(pin.ts);
     const dir = await directoryOf(slack);
     const lines = renderWorkspace(slack, dir, { order: ['zulu'], botUserId: slack.botUserId });
     const t = (ts: string) => tsTime(ts, ET);
     expect(lines).toEqual([
       '#zulu',
       '  members: @alice, @bob',
+      '  pinned:',
+      `    ${t(pin.ts)}  @alice: the card`,
       expect.stringMatching(/^ {2}\d\d:\d\d:\d\d ET {2}@bob: bold @compliance$/),
       '#general',
       '  members: @alice',
