@@ -26,6 +26,7 @@ import { ACTION, encodeRoleTarget } from '../src/adapters/slack/ids.js';
 import { waitForOneDate } from './demo/clock.js';
 import { DEMO_LADDER, DEMO_SPAN_MS, DEMO_TASKS, demoPolicy } from './demo/policy.js';
 import { DemoResources } from './demo/resources.js';
+import { useColor } from './demo/output.js';
 
 const SECRET = 'demo-signing-secret';
 const TOKEN = 'xoxb-demo-token';
@@ -59,7 +60,7 @@ const GROUPS: Array<[id: string, handle: string, members: Person[]]> = [
 
 // --- output ------------------------------------------------------------------------------------
 
-const color = process.stdout.isTTY === true && !process.env['NO_COLOR'];
+const color = useColor(process.stdout, process.env);
 const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[22m` : s);
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const heading = (title: string) => print(`\n${bold(`▶ ${title}`)}`);
@@ -112,8 +113,8 @@ async function main(): Promise<void> {
   print(`Sandbox: database ${resources.database} and Redis prefix ${resources.redisPrefix}, both removed at the end.`);
   print(`Demo timing: the Sev1 ladder climbs after ${DEMO_LADDER.step2} s and ${DEMO_LADDER.step3} s without a response (5 and 10 minutes in the policy); two compliance tasks fall due within seconds.`);
 
+  databaseCreated = true; // from here on, cleaning up drops it (if it exists)
   await resources.createDatabase();
-  databaseCreated = true;
   await migrateDatabase(resources.databaseUrl);
 
   // The compliance tasks are wall-clock times a few seconds from now: keep them on one date.
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     },
   });
   const log = createLogger({ level: 'warn', secrets: [TOKEN, SECRET, API_TOKEN, TWILIO.authToken], destination: sink });
-  const bot: Warroom = await startWarroom({
+  const starting = startWarroom({
     env,
     policy,
     log,
@@ -173,7 +174,9 @@ async function main(): Promise<void> {
     twilio: { ...TWILIO, apiUrl: twilio.apiUrl },
     apiTokens: [{ name: 'ci', value: API_TOKEN, scopes: ['deploy-gate', 'compliance'] }],
   });
-  stops.push(() => bot.stop());
+  // Registered before it is up: a Ctrl-C during the start still stops it before the keys go.
+  stops.push(async () => (await starting).stop());
+  const bot: Warroom = await starting;
 
   // --- talking to the bot the way Slack does ---
   const signed = async (body: string): Promise<{ text?: string }> => {
