@@ -98,9 +98,20 @@ function cleanUp(): Promise<void> {
   return teardown;
 }
 
+let interruptedAt = 0;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
+  // `process.on`, not `once`: with no listener left, a second signal would end the process (tsx
+  // exits on it) in the middle of the clean-up. One Ctrl-C under `npm run` arrives more than once
+  // (the terminal signals the whole process group, and npm and tsx relay it), so a repeat within
+  // 2 s is the same Ctrl-C; a later one means "now", and says what is left.
+  process.on(signal, () => {
+    if (interrupted) {
+      if (Date.now() - interruptedAt < 2000) return;
+      process.stderr.write(`${signal} again: exiting before the clean-up finished; drop database ${resources.database} and delete the Redis keys ${resources.redisPrefix}:* yourself.\n`);
+      process.exit(code);
+    }
     interrupted = true;
+    interruptedAt = Date.now();
     process.stderr.write(`\n${signal}: stopping the demo and removing its database and Redis keys…\n`);
     void cleanUp().finally(() => process.exit(code));
   });
