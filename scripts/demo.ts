@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: warroom end to end on this machine, without a Slack workspace. Starts the bot
  * against the built-in sandboxes (the fake Slack, PagerDuty and Twilio the tests use), signs
- * requests the way Slack does, and plays a morning on the desk: two compliance deadlines (one
+ * requests the way Slack does, and plays a slice of a day on the desk: two compliance deadlines (one
  * done by its job over the HTTP API, one missed and escalated), then a Sev1 whose escalation
  * climbs a step because nobody answered, until someone takes command; releases frozen until it
  * is resolved. It prints what people would read in Slack, and every channel at the end.
@@ -130,10 +130,9 @@ async function main(): Promise<void> {
 
   // The compliance tasks are wall-clock times a few seconds from now: keep them on one date.
   for (let wait = waitForOneDate(DateTime.now(), DEMO_SPAN_MS, ZONE); wait > 0; wait = waitForOneDate(DateTime.now(), DEMO_SPAN_MS, ZONE)) {
-    print(`It is ${clockTime(Date.now(), ZONE)}: the demo's deadlines would cross midnight (or a DST change), so it waits ${Math.ceil(wait / 1000)} s for the new day.`);
+    print(`It is ${clockTime(Date.now(), ZONE)}: the demo's deadlines, seconds from now, would cross midnight (or a DST change); waiting ${Math.ceil(wait / 1000)} s for it to pass.`);
     await new Promise((r) => setTimeout(r, wait));
   }
-  const { policy, schedule } = demoPolicy(DateTime.now());
 
   const slack = new FakeSlack({ botToken: TOKEN });
   await slack.start();
@@ -152,6 +151,8 @@ async function main(): Promise<void> {
   for (const name of ['compliance', 'trading-floor', 'incidents']) slack.addChannel({ name, members: everyone });
   const floor = slack.channel('trading-floor')!.id;
   const compliance = slack.channel('compliance')!;
+  // Planned now, just before the bot starts: its deadlines are a few seconds from the real clock.
+  const { policy, schedule } = demoPolicy(DateTime.now());
 
   const routingKeys = Object.fromEntries(Object.keys(policy.pagerduty.services).map((s) => [s, s.replace(/[^a-z0-9]/g, '').padEnd(32, '0').slice(0, 32)]));
   const serviceOf = (key: string) => Object.entries(routingKeys).find(([, k]) => k === key)?.[0] ?? key;
