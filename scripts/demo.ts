@@ -339,7 +339,7 @@ async function main(): Promise<void> {
   for (const l of renderWorkspace(slack, dir, { zone: ZONE, order: ['compliance', 'trading-floor', 'incidents', room.name], botUserId: slack.botUserId })) print(l);
 }
 
-main().then(
+void main().then(
   async () => {
     await cleanUp();
     process.exit(interrupted ? 130 : 0);
