@@ -1,10 +1,10 @@
 /**
  * `npm run demo`: warroom end to end on this machine, without a Slack workspace. Starts the bot
  * against the built-in sandboxes (the fake Slack, PagerDuty and Twilio the tests use), signs
- * requests the way Slack does, and plays a slice of a day on the desk: two compliance deadlines (one
- * done by its job over the HTTP API, one missed and escalated), then a Sev1 whose escalation
- * climbs a step because nobody answered, until someone takes command; releases frozen until it
- * is resolved. It prints what people would read in Slack, and every channel at the end.
+ * requests the way Slack does, and plays a slice of a day on the desk: a Sev1 whose escalation
+ * climbs a step because nobody answered, until someone takes command, with releases frozen until
+ * it is resolved; meanwhile two compliance deadlines (one done by its job over the HTTP API, one
+ * missed and escalated). It prints what people would read in Slack, and every channel at the end.
  *
  * Output: every time shown is the real clock (ET); no colours unless stdout is a terminal and
  * NO_COLOR is unset; each step waits for the state it shows, so the lines come in the same order
@@ -122,7 +122,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 async function main(): Promise<void> {
   print('warroom demo: the bot against Slack, PagerDuty and Twilio sandboxes on this machine (no Slack workspace needed).');
   print(`Sandbox: database ${resources.database} and Redis prefix ${resources.redisPrefix}, both removed at the end.`);
-  print(`Demo timing: the Sev1 ladder climbs after ${DEMO_LADDER.step2} s and ${DEMO_LADDER.step3} s without a response (5 and 10 minutes in the policy); two compliance tasks fall due within seconds.`);
+  print(`Demo timing: the Sev1 ladder climbs after ${DEMO_LADDER.step2} s and ${DEMO_LADDER.step3} s without a response (5 and 10 minutes in the policy); two compliance tasks fall due about ${DEMO_TASKS.missed.due} s after the start.`);
 
   databaseCreated = true; // from here on, cleaning up drops it (if it exists)
   await resources.createDatabase();
@@ -232,40 +232,6 @@ async function main(): Promise<void> {
   const pd = (action: string, dedupKey: string) => pagerduty.waitFor(() => pagerduty.events({ action, dedupKey })[0], STEP_TIMEOUT_MS, `PagerDuty ${action} ${dedupKey}`);
 
   // =============================================================================================
-  const { missed, done } = DEMO_TASKS;
-  const hms = (s: number) => `${schedule.at(s).toFormat('HH:mm:ss')} ET`;
-  heading(`Two compliance deadlines today, ${schedule.date} (demo tasks, due within seconds)`);
-  print(`  ${missed.title}: opens ${hms(missed.opens)}, warning ${hms(missed.due - missed.warnBefore)}, due ${hms(missed.due)}`);
-  print(`  ${done.title}: opens ${hms(done.opens)}, due ${hms(done.due)}; its reporting job confirms over the HTTP API`);
-  const missedCard = await waitFor(`${missed.title} card`, () => card(missed.title));
-  await show('#compliance', missedCard);
-  const doneCard = await waitFor(`${done.title} card`, () => card(done.title));
-  await show('#compliance', doneCard);
-
-  heading(`The FINRA CAT job finishes and says so: POST /api/v1/compliance/tasks/${done.id}/runs/${schedule.date}/complete`);
-  const res = await fetch(`${bot.url}/api/v1/compliance/tasks/${done.id}/runs/${schedule.date}/complete`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ evidence: `s3://reports/${schedule.date}/cat-ack.json`, note: 'CAT ack received' }),
-  });
-  const api = (await res.json()) as { status?: string; done_by?: string; late?: boolean; done_at?: string };
-  print(`  HTTP ${res.status}: ${api.status}, by ${api.done_by}${api.done_at ? ` at ${clockTime(Date.parse(api.done_at), ZONE)}` : ''}, ${api.late ? 'late' : 'on time'}`);
-  await waitFor('the card done', () => blocksOf(doneCard).includes('*Done*'));
-  await show('the card in #compliance now', doneCard);
-
-  heading(`Nobody files the ${missed.title}`);
-  const warning = await waitFor('the warning in the thread', () => missedCard.replies.find((r) => r.text.includes('is not done yet')));
-  await show(`${missed.warnBefore} s before the deadline, in the card's thread`, warning);
-  const missedPage = await pd('trigger', `warroom-CMP-${missed.id}-${schedule.date}`);
-  const told = await waitFor('the miss told in #compliance', () => compliance.messages.find((m) => m.text.includes('missed its')));
-  await waitFor('the card overdue', () => blocksOf(missedCard).includes('*Overdue*'));
-  const managerDm = await waitFor('the compliance managers told', () => slack.dms(id('frank')).find((m) => m.text.includes(missed.title)));
-  await show('#compliance, at the deadline', told);
-  await show('the card in #compliance now', missedCard);
-  print(pdLine(missedPage));
-  await show('DM to frank (@compliance-managers)', managerDm);
-
-  // =============================================================================================
   heading(`${who('bob')} in #trading-floor: /incident sev1 Order routing down for equities`);
   const ack = await command('/incident', 'bob', floor, 'sev1 Order routing down for equities');
   reply('bob', ack);
@@ -334,9 +300,43 @@ async function main(): Promise<void> {
   heading('alice: /incident timeline');
   reply('alice', await command('/incident', 'alice', room.id, 'timeline'));
 
+  // =============================================================================================
+  const { missed, done } = DEMO_TASKS;
+  const hms = (s: number) => `${schedule.at(s).toFormat('HH:mm:ss')} ET`;
+  heading(`Meanwhile, two compliance deadlines today, ${schedule.date} (demo tasks, due seconds after the start)`);
+  print(`  ${missed.title}: opens ${hms(missed.opens)}, warning ${hms(missed.due - missed.warnBefore)}, due ${hms(missed.due)}`);
+  print(`  ${done.title}: opens ${hms(done.opens)}, due ${hms(done.due)}; its reporting job confirms over the HTTP API`);
+  const missedCard = await waitFor(`${missed.title} card`, () => card(missed.title));
+  await show('#compliance', missedCard);
+  const doneCard = await waitFor(`${done.title} card`, () => card(done.title));
+  await show('#compliance', doneCard);
+
+  heading(`The FINRA CAT job finishes and says so: POST /api/v1/compliance/tasks/${done.id}/runs/${schedule.date}/complete`);
+  const res = await fetch(`${bot.url}/api/v1/compliance/tasks/${done.id}/runs/${schedule.date}/complete`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ evidence: `s3://reports/${schedule.date}/cat-ack.json`, note: 'CAT ack received' }),
+  });
+  const api = (await res.json()) as { status?: string; done_by?: string; late?: boolean; done_at?: string };
+  print(`  HTTP ${res.status}: ${api.status}, by ${api.done_by}${api.done_at ? ` at ${clockTime(Date.parse(api.done_at), ZONE)}` : ''}, ${api.late ? 'late' : 'on time'}`);
+  await waitFor('the card done', () => blocksOf(doneCard).includes('*Done*'));
+  await show('the card in #compliance now', doneCard);
+
+  heading(`Nobody files the ${missed.title}`);
+  const warning = await waitFor('the warning in the thread', () => missedCard.replies.find((r) => r.text.includes('is not done yet')));
+  await show(`${missed.warnBefore} s before the deadline, in the card's thread`, warning);
+  const missedPage = await pd('trigger', `warroom-CMP-${missed.id}-${schedule.date}`);
+  const told = await waitFor('the miss told in #compliance', () => compliance.messages.find((m) => m.text.includes('missed its')));
+  await waitFor('the card overdue', () => blocksOf(missedCard).includes('*Overdue*'));
+  const managerDm = await waitFor('the compliance managers told', () => slack.dms(id('frank')).find((m) => m.text.includes(missed.title)));
+  await show('#compliance, at the deadline', told);
+  await show('the card in #compliance now', missedCard);
+  print(pdLine(missedPage));
+  await show('DM to frank (@compliance-managers)', managerDm);
+
   heading('What Slack shows now');
   dir = await directoryOf(slack);
-  for (const l of renderWorkspace(slack, dir, { zone: ZONE, order: ['compliance', 'trading-floor', 'incidents', room.name], botUserId: slack.botUserId })) print(l);
+  for (const l of renderWorkspace(slack, dir, { zone: ZONE, order: ['trading-floor', 'incidents', room.name, 'compliance'], botUserId: slack.botUserId })) print(l);
 }
 
 void main().then(

@@ -5,10 +5,14 @@ import { DEFAULT_POLICY_PATH, parsePolicy } from '../../src/config/policy-schema
 import type { Policy } from '../../src/domain/policy.js';
 import { nextWholeSecond } from './clock.js';
 
-/** Seconds from the demo's start (t0) at which its two compliance tasks open, warn and fall due. */
+/**
+ * Seconds from the demo's start (t0, just before the bot starts) at which its two compliance tasks
+ * open, warn and fall due: after the Sev1 story (about 10 s), and late enough that a slow start
+ * of the bot on a busy machine is still on time for them.
+ */
 export const DEMO_TASKS = {
-  missed: { id: 'nscc-settlement', title: 'NSCC settlement file', opens: 3, warnBefore: 2, due: 7, page: 'clearing-oncall' },
-  done: { id: 'finra-cat', title: 'FINRA CAT reporting', opens: 4, warnBefore: 10, due: 60, page: 'sre-oncall' },
+  missed: { id: 'nscc-settlement', title: 'NSCC settlement file', opens: 12, warnBefore: 2, due: 16, page: 'clearing-oncall' },
+  done: { id: 'finra-cat', title: 'FINRA CAT reporting', opens: 13, warnBefore: 10, due: 70, page: 'sre-oncall' },
 } as const;
 
 /** The Sev1 ladder in the demo: seconds where the policy has minutes. */
