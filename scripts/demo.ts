@@ -24,7 +24,7 @@ import { directoryOf, messageLines, mrkdwnToText, renderWorkspace, clockTime, ty
 import { startWarroom, type Warroom } from '../src/server.js';
 import { ACTION, encodeRoleTarget } from '../src/adapters/slack/ids.js';
 import { waitForOneDate } from './demo/clock.js';
-import { DEMO_LADDER, DEMO_SPAN_MS, DEMO_TASKS, demoPolicy } from './demo/policy.js';
+import { DEMO_LADDER, DEMO_SPAN_MS, DEMO_TASK_CHANNEL, DEMO_TASKS, demoPolicy } from './demo/policy.js';
 import { DemoResources } from './demo/resources.js';
 import { useColor } from './demo/output.js';
 
@@ -148,9 +148,10 @@ async function main(): Promise<void> {
   for (const [name, p] of Object.entries(CAST)) slack.addUser({ id: p.id, name, realName: `${name} (${p.about})`, phone: p.phone });
   for (const [gid, handle, members] of GROUPS) slack.addUserGroup({ id: gid, handle, users: members.map(id) });
   const everyone = Object.values(CAST).map((p) => p.id);
-  for (const name of ['compliance', 'trading-floor', 'incidents']) slack.addChannel({ name, members: everyone });
+  for (const name of ['compliance', 'trading-floor', 'incidents', DEMO_TASK_CHANNEL]) slack.addChannel({ name, members: everyone });
   const floor = slack.channel('trading-floor')!.id;
   const compliance = slack.channel('compliance')!;
+  const deadlines = slack.channel(DEMO_TASK_CHANNEL)!;
   // Planned now, just before the bot starts: its deadlines are a few seconds from the real clock.
   const { policy, schedule } = demoPolicy(DateTime.now());
 
@@ -220,7 +221,16 @@ async function main(): Promise<void> {
   };
   const waitFor = <T>(what: string, probe: () => T | undefined | null | false) => slack.waitFor(probe, STEP_TIMEOUT_MS, what);
   const blocksOf = (m: FakeMessage | undefined) => JSON.stringify(m?.blocks ?? []);
-  const card = (title: string) => compliance.messages.find((m) => m.blocks?.[0]?.text?.text?.startsWith(title));
+  // The deadlines channel as each message was first posted (cards are edited in place later):
+  // the story shows a card as posted even when the bot was quicker than the story.
+  const firstSeen = new Map<string, FakeMessage>();
+  const recorder = setInterval(() => {
+    for (const m of deadlines.messages) if (!firstSeen.has(m.ts)) firstSeen.set(m.ts, structuredClone(m));
+  }, 20);
+  stops.push(async () => clearInterval(recorder));
+  const card = (title: string) => deadlines.messages.find((m) => m.blocks?.[0]?.text?.text?.startsWith(title) && firstSeen.has(m.ts));
+  const asPosted = (m: FakeMessage) => firstSeen.get(m.ts) ?? m;
+  const where = `#${DEMO_TASK_CHANNEL}`;
   const phoneOwner = (phone: string) => (Object.entries(CAST).find(([, p]) => p.phone === phone)?.[0] ?? phone) as string;
   const sms = (to: Person) => twilio.messages().find((m) => m.to === CAST[to].phone);
   const smsLine = (m: { to: string; body: string; at: Date }) => `  ${clockTime(m.at.getTime(), ZONE)}  SMS to ${phoneOwner(m.to)} (${m.to}): "${m.body}"`;
@@ -307,9 +317,9 @@ async function main(): Promise<void> {
   print(`  ${missed.title}: opens ${hms(missed.opens)}, warning ${hms(missed.due - missed.warnBefore)}, due ${hms(missed.due)}`);
   print(`  ${done.title}: opens ${hms(done.opens)}, due ${hms(done.due)}; its reporting job confirms over the HTTP API`);
   const missedCard = await waitFor(`${missed.title} card`, () => card(missed.title));
-  await show('#compliance', missedCard);
+  await show(where, asPosted(missedCard));
   const doneCard = await waitFor(`${done.title} card`, () => card(done.title));
-  await show('#compliance', doneCard);
+  await show(where, asPosted(doneCard));
 
   heading(`The FINRA CAT job finishes and says so: POST /api/v1/compliance/tasks/${done.id}/runs/${schedule.date}/complete`);
   const res = await fetch(`${bot.url}/api/v1/compliance/tasks/${done.id}/runs/${schedule.date}/complete`, {
@@ -320,23 +330,23 @@ async function main(): Promise<void> {
   const api = (await res.json()) as { status?: string; done_by?: string; late?: boolean; done_at?: string };
   print(`  HTTP ${res.status}: ${api.status}, by ${api.done_by}${api.done_at ? ` at ${clockTime(Date.parse(api.done_at), ZONE)}` : ''}, ${api.late ? 'late' : 'on time'}`);
   await waitFor('the card done', () => blocksOf(doneCard).includes('*Done*'));
-  await show('the card in #compliance now', doneCard);
+  await show(`the card in ${where} now`, doneCard);
 
   heading(`Nobody files the ${missed.title}`);
   const warning = await waitFor('the warning in the thread', () => missedCard.replies.find((r) => r.text.includes('is not done yet')));
   await show(`${missed.warnBefore} s before the deadline, in the card's thread`, warning);
   const missedPage = await pd('trigger', `warroom-CMP-${missed.id}-${schedule.date}`);
-  const told = await waitFor('the miss told in #compliance', () => compliance.messages.find((m) => m.text.includes('missed its')));
+  const told = await waitFor('the miss told in the channel', () => deadlines.messages.find((m) => m.text.includes('missed its')));
   await waitFor('the card overdue', () => blocksOf(missedCard).includes('*Overdue*'));
   const managerDm = await waitFor('the compliance managers told', () => slack.dms(id('frank')).find((m) => m.text.includes(missed.title)));
-  await show('#compliance, at the deadline', told);
-  await show('the card in #compliance now', missedCard);
+  await show(`${where}, at the deadline`, told);
+  await show(`the card in ${where} now`, missedCard);
   print(pdLine(missedPage));
   await show('DM to frank (@compliance-managers)', managerDm);
 
   heading('What Slack shows now');
   dir = await directoryOf(slack);
-  for (const l of renderWorkspace(slack, dir, { zone: ZONE, order: ['trading-floor', 'incidents', room.name, 'compliance'], botUserId: slack.botUserId })) print(l);
+  for (const l of renderWorkspace(slack, dir, { zone: ZONE, order: ['trading-floor', 'incidents', room.name, 'compliance', DEMO_TASK_CHANNEL], botUserId: slack.botUserId })) print(l);
 }
 
 void main().then(

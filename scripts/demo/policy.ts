@@ -15,6 +15,9 @@ export const DEMO_TASKS = {
   done: { id: 'finra-cat', title: 'FINRA CAT reporting', opens: 13, warnBefore: 10, due: 70, page: 'sre-oncall' },
 } as const;
 
+/** The demo tasks' own channel (a task may name its team's channel; #compliance is the default). */
+export const DEMO_TASK_CHANNEL = 'regulatory-reporting';
+
 /** The Sev1 ladder in the demo: seconds where the policy has minutes. */
 export const DEMO_LADDER = { respondWithin: 5, step2: 5, step3: 20 } as const;
 
@@ -45,6 +48,7 @@ export function demoPolicy(t0: DateTime): { policy: Policy; schedule: DemoSchedu
     id: t.id,
     title: t.title,
     owner: 'compliance',
+    channel: DEMO_TASK_CHANNEL,
     kind: 'automated',
     days: 'every-day',
     opens: hms(t.opens),

@@ -78,7 +78,8 @@ function indexOf(lines: string[], pattern: RegExp, from = 0): number {
  * The output with what legitimately differs between two runs masked: times, dates, durations and
  * counts (digits), the run's id. What `/deploy-window` says depends on the market session of the
  * moment (a run may straddle 09:30), so its answers are checked on their own, not compared; the
- * timeline's events of one second are recorded by concurrent workers, so they are compared as a set.
+ * timeline's events of one second are recorded by concurrent workers, so they are compared as a set;
+ * a timer's "fired 2 s late" note depends on the machine's load.
  */
 function comparable(out: string): string[] {
   const lines = out
@@ -87,6 +88,8 @@ function comparable(out: string): string[] {
     .map((l) =>
       l
         .replace(/warroom[_-]demo[_-][a-z0-9_]+/g, 'ID')
+        // How late a timer fired on a busy machine is a time too.
+        .replace(/ — ⚠ (fired|delivered) .*$/, '')
         .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+ (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/g, 'DAY')
         .replace(/\d/g, '#'),
     );
@@ -162,7 +165,7 @@ describe('npm run demo', () => {
     const missed = indexOf(lines, /@warroom: @compliance NSCC settlement file for \S+ missed its \d\d:\d\d:\d\d ET deadline\. Escalating \(paging clearing-oncall\)\.$/, warning);
     const overdue = indexOf(lines, /│ Overdue since \d\d:\d\d:\d\d ET$/, missed);
     const page = indexOf(lines, /PagerDuty trigger warroom-CMP-nscc-settlement-\S+ → clearing-oncall: .* — HTTP 202$/, overdue);
-    indexOf(lines, /@warroom: NSCC settlement file for \S+ missed its .* deadline\. See #compliance\.$/, page);
+    indexOf(lines, /@warroom: NSCC settlement file for \S+ missed its .* deadline\. See #regulatory-reporting\.$/, page);
   });
 
   it('shows the Sev1 ladder climbing a step when nobody answers, and stopping when alice takes command', () => {
@@ -195,7 +198,7 @@ describe('npm run demo', () => {
   it('prints every channel at the end, readable', () => {
     const out = runs[0]!.stdout;
     const end = out.slice(out.indexOf('▶ What Slack shows now'));
-    for (const title of ['#compliance', '#trading-floor', '#incidents', '#inc-1-order-routing-down-for-equities', 'DM with @frank', 'DM with @heidi']) expect(end).toContain(`\n${title}\n`);
+    for (const title of ['#trading-floor', '#incidents', '#inc-1-order-routing-down-for-equities', '#compliance', '#regulatory-reporting', 'DM with @frank', 'DM with @heidi']) expect(end).toContain(`\n${title}\n`);
     expect(end).toMatch(/ {2}pinned:\n {4}\d\d:\d\d:\d\d ET {2}@warroom: INC-1 · SEV1 Critical · RESOLVED {2}\(edited\)/);
   });
 
