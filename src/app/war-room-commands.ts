@@ -8,7 +8,7 @@ import { startLadder } from './escalation/ladder.js';
 import type { IncidentTx } from './ports/incident-store.js';
 import { esc, mention, roleLabel, severityLabel } from './messages.js';
 import { ForbiddenError } from '../domain/errors.js';
-import type { IncidentAction } from '../domain/policy.js';
+import type { IncidentAction, Policy } from '../domain/policy.js';
 
 /** Runs a war-room command against the incident that owns `channelId`, row-locked. */
 async function inWarRoom<T>(deps: IncidentDeps, channelId: string, fn: (tx: IncidentTx, incident: Incident) => Promise<T>): Promise<T> {
@@ -108,9 +108,9 @@ export async function resolveIncident(deps: IncidentDeps, channelId: string, use
   });
 }
 
-const ACTION_TEXT: Record<string, (d: Record<string, unknown>) => string> = {
+const ACTION_TEXT: Record<string, (d: Record<string, unknown>, policy: Policy) => string> = {
   'incident.declared': (d) => `declared ${String(d['severity']).toUpperCase()}: ${esc(String(d['title']))}`,
-  'role.assigned': (d) => `${d['role']} → ${mention(String(d['next']))}${d['previous'] ? ` (was ${mention(String(d['previous']))})` : ''}`,
+  'role.assigned': (d, policy) => `${esc(roleLabel(policy, String(d['role'])))} → ${mention(String(d['next']))}${d['previous'] ? ` (was ${mention(String(d['previous']))})` : ''}`,
   'incident.status_posted': (d) => `status: ${esc(String(d['text']))}`,
   'incident.severity_changed': (d) => `severity ${String(d['from']).toUpperCase()} → ${String(d['to']).toUpperCase()}: ${esc(String(d['reason']))}`,
   'incident.resolved': (d) => `resolved: ${esc(String(d['summary']))}`,
@@ -129,7 +129,7 @@ export async function incidentTimeline(deps: IncidentDeps, channelId: string): P
   const events = await deps.store.timeline(incident.id);
   const lines = events.map((e) => {
     const render = ACTION_TEXT[e.action];
-    const what = render ? render(e.data ?? {}) : esc(e.action);
+    const what = render ? render(e.data ?? {}, deps.policy) : esc(e.action);
     return `• ${formatDesk(e.occurredAt, deps.policy.timezone)} — ${e.actor.startsWith('U') ? mention(e.actor) : esc(e.actor)} ${what}`;
   });
   const header = `*Timeline of ${incidentRef(incident.id)}* (${events.length} events)`;

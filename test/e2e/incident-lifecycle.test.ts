@@ -68,8 +68,8 @@ describe('roles on the header card', () => {
     await h.slack.waitFor(() => h.slack.channel(channel)!.topic.includes(`IC: <@${USERS.erin}>`), 5000, 'topic');
     const tl = await h.command('/incident', 'timeline', { channel, user: USERS.erin });
     expect(tl.body.response_type).toBe('ephemeral');
-    expect(tl.body.text).toContain(`incident_commander → <@${USERS.erin}> (was <@${USERS.alice}>)`);
-    expect(tl.body.text).toContain(`incident_commander → <@${USERS.alice}>`);
+    expect(tl.body.text).toContain(`Incident Commander → <@${USERS.erin}> (was <@${USERS.alice}>)`);
+    expect(tl.body.text).toContain(`Incident Commander → <@${USERS.alice}>`);
   });
 
   it('a stale or forged button value gets a polite ephemeral and changes nothing', async () => {

@@ -61,7 +61,9 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
       });
     }
   }
-  blocks.splice(3, 0, responseBlock(policy, i));
+  // Once someone responded, the *Responded* field says who and how fast: no second line for it.
+  const response = responseBlock(policy, i);
+  if (response) blocks.splice(3, 0, response);
   if (i.lastStatus && i.status === 'open') blocks.push({ type: 'context', elements: [md(`*Latest status:* ${esc(truncate(i.lastStatus, 2800))}`)] });
   if (i.status === 'resolved') {
     blocks.push({ type: 'section', text: md(`*Resolved* by ${i.resolvedBy ? mention(i.resolvedBy) : '—'} at ${i.resolvedAt ? formatDesk(i.resolvedAt, policy.timezone) : '—'}\n${esc(i.resolution ?? '')}`) });
@@ -176,9 +178,10 @@ export function checklistCard(v: ChecklistView): { text: string; blocks: Block[]
   return { text: `Regulatory checklist for ${v.incidentRef}: ${state}`, blocks };
 }
 
-/** Until someone responds: the deadline and an Acknowledge button. */
-function responseBlock(policy: Policy, i: Incident): Block {
-  if (i.acknowledgedAt || i.status !== 'open') return { type: 'context', elements: [md(i.acknowledgedAt ? `Response: ${mention(i.acknowledgedBy!)} after ${humanDuration(i.responseMs ?? 0)}` : 'No response was recorded')] };
+/** Until someone responds: the deadline and an Acknowledge button (nothing once they have). */
+function responseBlock(policy: Policy, i: Incident): Block | null {
+  if (i.acknowledgedAt) return null;
+  if (i.status !== 'open') return { type: 'context', elements: [md('No response was recorded')] };
   const sev = severityById(policy, i.severity);
   const deadline = sev ? formatClock(new Date((i.clockStart ?? i.declaredAt).getTime() + sev.respondWithinMs), policy.timezone) : '—';
   return {
