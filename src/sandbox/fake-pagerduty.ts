@@ -11,11 +11,11 @@
  * scopes it per service; tests use distinct keys). Left out: rate limits unless `failNext(429)`,
  * change events, images validation.
  */
-import { closeNow, listenLocal, pollUntil, type Probe } from './listen.js';
+import { LocalServer, pollUntil, type Probe } from './listen.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 
 export type FakePagerDutyFault = 400 | 429 | 500 | 502 | 503;
 
@@ -46,33 +46,26 @@ const ACTIONS = ['trigger', 'acknowledge', 'resolve'];
 export class FakePagerDuty {
   private readonly key = tlsFile('fake-pagerduty.key');
   private readonly cert = tlsFile('fake-pagerduty.crt');
-  private server: Server | null = null;
-  private port = 0;
   private log: RecordedPagerDutyEvent[] = [];
   private alertsByKey = new Map<string, FakeAlert>();
   private faults: Array<{ status: FakePagerDutyFault; match?: (body: Record<string, any> | null) => boolean }> = [];
   private latencyMs = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  async start(): Promise<void> {
-    if (this.server) return;
-    const server = createServer({ key: this.key, cert: this.cert }, (req, res) => this.handle(req, res));
-    this.port = await listenLocal(server);
-    this.server = server;
+  private readonly https = new LocalServer('FakePagerDuty', () => createServer({ key: this.key, cert: this.cert }, (req, res) => this.handle(req, res)), 'https');
+
+  start(): Promise<void> {
+    return this.https.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    await closeNow(server);
+    await this.https.stop();
   }
 
   get eventsUrl(): string {
-    if (!this.server) throw new Error('FakePagerDuty is not started');
-    return `https://127.0.0.1:${this.port}/v2/enqueue`;
+    return `${this.https.url}/v2/enqueue`;
   }
 
   /** The self-signed certificate, to trust as a CA. */

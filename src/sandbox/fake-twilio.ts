@@ -6,9 +6,9 @@
  * MessagingServiceSid, media, status callbacks, delivery (every message stays 'queued'), smart
  * encoding, and rate limits unless injected with `failNext`.
  */
-import { closeNow, listenLocal, pollUntil, type Probe } from './listen.js';
+import { LocalServer, pollUntil, type Probe } from './listen.js';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface FakeTwilioOptions {
   accountSid: string;
@@ -53,8 +53,6 @@ const ERROR_MESSAGES: Record<number, string> = {
 const E164 = /^\+[1-9]\d{1,14}$/;
 
 export class FakeTwilio {
-  private server: Server | null = null;
-  private port = 0;
   private sent: FakeSms[] = [];
   private log: FakeSmsRequest[] = [];
   private failing = new Map<string, 21211 | 21610>();
@@ -62,23 +60,18 @@ export class FakeTwilio {
 
   constructor(private readonly opts: FakeTwilioOptions) {}
 
-  async start(): Promise<void> {
-    if (this.server) return;
-    const server = createServer((req, res) => this.handle(req, res));
-    this.port = await listenLocal(server);
-    this.server = server;
+  private readonly http = new LocalServer('FakeTwilio', () => createServer((req, res) => this.handle(req, res)));
+
+  start(): Promise<void> {
+    return this.http.start();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    await closeNow(server);
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   get apiUrl(): string {
-    if (!this.server) throw new Error('FakeTwilio is not started');
-    return `http://127.0.0.1:${this.port}`;
+    return this.http.url;
   }
 
   messages(): FakeSms[] {

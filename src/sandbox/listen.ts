@@ -17,6 +17,38 @@ export async function closeNow(server: Server): Promise<void> {
   await closed;
 }
 
+/** A fake's server on an ephemeral local port: started once, stopped at once, and its base URL. */
+export class LocalServer {
+  private server: Server | null = null;
+  private port = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly create: () => Server,
+    private readonly scheme: 'http' | 'https' = 'http',
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = this.create();
+    this.port = await listenLocal(server);
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    await closeNow(server);
+  }
+
+  /** `http://127.0.0.1:<port>`; throws before start(). */
+  get url(): string {
+    if (!this.server) throw new Error(`${this.name} is not started`);
+    return `${this.scheme}://127.0.0.1:${this.port}`;
+  }
+}
+
 export type Probe<T> = () => T | undefined | false | null | Promise<T | undefined | false | null>;
 
 /**

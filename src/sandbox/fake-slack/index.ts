@@ -21,8 +21,8 @@
  * This file holds the server, fault injection and the test-facing helpers; the methods live in
  * one module per family (conversations, chat, pins, views, users) over a shared `Workspace`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeNow, listenLocal, pollUntil, type Probe } from '../listen.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { LocalServer, pollUntil, type Probe } from '../listen.js';
 import { chatMethods } from './chat.js';
 import { conversationsMethods } from './conversations.js';
 import { pinsMethods } from './pins.js';
@@ -52,8 +52,14 @@ export class FakeSlack {
   readonly botName = 'warroom';
   readonly appId = 'AFAKEAPP1';
 
-  private server: Server | undefined;
-  private port = 0;
+  private readonly http = new LocalServer('FakeSlack', () =>
+    createServer((req, res) => {
+      this.onRequest(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
+      });
+    }),
+  );
 
   /** Workspace state (replaced by reset()). */
   private ws: Workspace;
@@ -81,28 +87,16 @@ export class FakeSlack {
 
   // --- lifecycle -----------------------------------------------------------------------------
 
-  async start(): Promise<void> {
-    if (this.server) return;
-    const server = createServer((req, res) => {
-      this.onRequest(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(err));
-      });
-    });
-    this.port = await listenLocal(server);
-    this.server = server;
+  start(): Promise<void> {
+    return this.http.start();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeNow(server);
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   get baseUrl(): string {
-    if (!this.server) throw new Error('FakeSlack is not started');
-    return `http://127.0.0.1:${this.port}`;
+    return this.http.url;
   }
 
   get apiUrl(): string {
