@@ -119,7 +119,7 @@ describe('npm run demo', () => {
     for (const run of runs) {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).not.toMatch(/\x1b\[/);
+      expect(run.stdout).not.toContain("\u001b[");
       expect(run.stdout).toMatch(/^Removed the demo's database warroom_demo_\S+ and \d+ Redis keys under \{warroom-demo-\S+\}\.$/m);
     }
     expect(useColor({ isTTY: true }, {})).toBe(true);
