@@ -200,7 +200,7 @@ async function endToEnd(
     const load = meter();
     const lockWaiters = locks.stop();
     const steps = await bot.sql<Array<{ incident_id: number; step_index: number; due_at: Date; lateness_ms: number | null }>>`
-      select incident_id, step_index, due_at, lateness_ms from escalation_steps where step_index >= 1`;
+      select incident_id, step_index, due_at, lateness_ms::float8 as lateness_ms from escalation_steps where step_index >= 1`;
     const dueOf = new Map(steps.map((s) => [`INC-${s.incident_id}/${s.step_index}`, s.due_at.getTime()]));
     const seen = new Set<string>();
     const pdLate: number[] = [];

@@ -69,7 +69,7 @@ const PLANTS: Record<string, Plant> = {
     file: 'src/app/planted-adapter.ts',
     code: "import { connect } from '../adapters/postgres/database.js';\nexport const open = connect;\n",
     rule: LAYERS,
-    message: "src/app must not import src/adapters ('../adapters/postgres/database.js'); it may import src/app, src/domain, luxon, node built-ins",
+    message: "src/app must not import src/adapters ('../adapters/postgres/database.js'); it may import src/app, src/domain, luxon, zod, node built-ins",
   },
   'app imports a package other than luxon and zod': {
     file: 'src/app/planted-package.ts',

@@ -105,7 +105,7 @@ describe('no step lost, none doubled', () => {
     const room = await h.warRoomReady(id);
     await h.twilio.waitFor(() => smsTo(PHONES.erin, id).length === 1, 8000, 'late step fired');
     await h.slack.waitFor(() => roomLines(room.channel_id).some((t) => t.startsWith(':stopwatch: 2 s without a response') && /:warning: fired \d+ s late \(due \d\d:\d\d:\d\d ET\)$/.test(t)), 5000, 'late line');
-    const [s] = await h.sql`select lateness_ms from escalation_steps where incident_id = ${id} and step_index = 1`;
+    const [s] = await h.sql`select lateness_ms::float8 as lateness_ms from escalation_steps where incident_id = ${id} and step_index = 1`;
     expect(s!['lateness_ms']).toBeGreaterThan(1000);
     await h.command('/incident', 'resolve done', { channel: room.channel_id });
   });

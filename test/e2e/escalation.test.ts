@@ -86,7 +86,7 @@ describe('a response stops the ladder', () => {
     const header = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
     await h.slack.waitFor(() => JSON.stringify(header().blocks).includes(`*Responded*\\n<@${USERS.alice}> in`), 5000, 'card shows responder');
     expect(roomLines(room.channel_id).some((t) => t.includes(`<@${USERS.alice}> acknowledged after`) && t.includes('2 pending escalation steps cancelled'))).toBe(true);
-    const [row] = await h.sql`select response_ms, acknowledged_by from incidents where id = ${id}`;
+    const [row] = await h.sql`select response_ms::float8 as response_ms, acknowledged_by from incidents where id = ${id}`;
     expect(row!['acknowledged_by']).toBe(USERS.alice);
     expect(row!['response_ms']).toBeGreaterThan(500);
     expect(row!['response_ms']).toBeLessThan(3000);

@@ -117,7 +117,7 @@ describe('Block Kit → lines', () => {
       title: 'Order routing <down> & out',
       severity: 'sev1',
       status: 'open',
-      declaredBy: 'UALICE01',
+      declarer: { kind: 'user', userId: 'UALICE01' },
       declaredAt,
       acknowledgedAt: declaredAt,
       acknowledgedBy: 'UALICE01',

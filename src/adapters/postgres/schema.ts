@@ -42,7 +42,8 @@ export const incidents = pgTable(
     acknowledgedAt: ts('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
     responseHow: text('response_how'),
-    responseMs: integer('response_ms'),
+    // bigint: an acknowledgement may come weeks after the declaration (int4 ms ends at 24.8 days).
+    responseMs: bigint('response_ms', { mode: 'number' }),
     /** The fencing token: bumped by acknowledge, severity change and resolve. */
     escGeneration: integer('esc_generation').notNull().default(1),
     clockStart: ts('clock_start'),
@@ -143,7 +144,7 @@ export const escalationSteps = pgTable(
     status: text('status').notNull().default('pending'),
     claimedAt: ts('claimed_at'),
     firedAt: ts('fired_at'),
-    latenessMs: integer('lateness_ms'),
+    latenessMs: bigint('lateness_ms', { mode: 'number' }),
     doneAt: ts('done_at'),
     outcome: jsonb('outcome'),
   },
