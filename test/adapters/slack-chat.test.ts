@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlackChat } from '../../src/adapters/slack/slack-chat.js';
-import { TransientError } from '../../src/app/ports.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { loadPolicy } from '../../src/config/policy-schema.js';
 import { FakeSlack } from '../../src/sandbox/fake-slack.js';
 

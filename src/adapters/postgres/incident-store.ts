@@ -1,7 +1,10 @@
 import { and, asc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Declarer } from '../../domain/declarer.js';
 import type { Incident, RoleHolder } from '../../domain/incident.js';
-import type { AuditEntry, AuditView, Checklist, ChecklistItemState, Clock, IncidentStore, IncidentTx, NewIncident, StepRow, StepStatus, TimerSpec, WarRoomState, WorkItem } from '../../app/ports.js';
+import type { AuditEntry, AuditView } from '../../app/ports/audit.js';
+import type { Clock } from '../../app/ports/clock.js';
+import type { Checklist, ChecklistItemState, IncidentStore, IncidentTx, NewIncident, StepRow, StepStatus, WarRoomState } from '../../app/ports/incident-store.js';
+import type { TimerSpec, WorkItem } from '../../app/jobs/catalog.js';
 import type { EscalationAction } from '../../domain/escalation.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';

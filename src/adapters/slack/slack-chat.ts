@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { severityById, type Policy } from '../../domain/policy.js';
-import type { ChatPlatform, ChecklistView, ComplianceRunView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports.js';
+import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports/chat.js';
+import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import type { Logger } from '../../app/deps.js';
 import { announcement, checklistCard, complianceCard, deployCard, headerCard, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
