@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, USERS, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 /** A small deterministic PRNG (mulberry32): the same 1,000 texts every run. */
 function rng(seed: number) {

@@ -1,15 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNING_SECRET, sign, startHarness, USERS, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { sign, SIGNING_SECRET, useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 const command = (text: string, trigger: string) =>
   new URLSearchParams({ command: '/incident', text, user_id: USERS.alice, channel_id: h.slack.channel('general')!.id, trigger_id: trigger, response_url: h.slack.responseUrl(trigger) }).toString();

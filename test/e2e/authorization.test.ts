@@ -1,16 +1,10 @@
 import { DateTime } from 'luxon';
 import { ET } from '../support/instants.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION, encodeRoleTarget } from '../../src/adapters/slack/ids.js';
-import { GATE_ONLY_TOKEN, incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { GATE_ONLY_TOKEN, incidentIdFrom, useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 /** The matrix of docs/security.md, one row at a time. */
 describe('authorization matrix (policy-driven)', () => {

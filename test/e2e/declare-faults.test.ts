@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { channelNameFor } from '../../src/domain/incident.js';
-import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { incidentIdFrom, useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 const incidentsNamed = async (title: string) => (await h.sql`select count(*)::int as n from incidents where title = ${title}`)[0]!['n'];
 

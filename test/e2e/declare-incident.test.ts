@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { incidentIdFrom, useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 describe('/incident sev1 <title> (fast path)', () => {
   it('acks at once with the number, then opens, fills and announces the war room', async () => {

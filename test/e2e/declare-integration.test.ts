@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Declarer } from '../../src/domain/declarer.js';
-import { startHarness, USERS, type Harness } from '../support/harness.js';
+import { useHarness, USERS } from '../support/harness.js';
 
 /**
  * An incident declared by an integration (an alert route, an API client) rather than a Slack
  * user, through the same `declareIncident` use case the Slack listeners call.
  */
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 const ALERTS: Declarer = { kind: 'integration', source: 'alertmanager', name: 'Alertmanager — payments route' };
 const SEEDED = new Set<string>(Object.values(USERS));

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.js';
 
 /**
  * When the declaration form cannot be opened (the trigger_id expired: Slack gives 3 s), the user
  * is told how to declare directly. #general is a public channel the bot is not in, where
  * chat.postEphemeral fails (not_in_channel): the answer goes through the command's response_url.
  */
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 describe('/incident when the form cannot be opened', () => {
   it('answers through the response_url with the direct command', async () => {

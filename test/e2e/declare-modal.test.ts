@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FIELD, VIEW } from '../../src/adapters/slack/ids.js';
-import { startHarness, USERS, type Harness } from '../support/harness.js';
+import { useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 /** What Slack sends when the user submits the modal the bot opened. */
 function submission(view: any, user: string, values: { title?: string; severity?: string; impact?: string; service?: string; serviceText?: string; private?: boolean }) {

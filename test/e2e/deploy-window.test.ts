@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/adapters/slack/ids.js';
-import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { incidentIdFrom, useHarness, USERS } from '../support/harness.js';
 import { atET, nextEarlyCloseFriday, nextPlainTradingDay } from '../support/instants.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 // The app's clock is set to instants after the real now, taken from the calendar (test/README.md,
 // "Time"): the next day after Thanksgiving (an early close, always a Friday, always in EST), the

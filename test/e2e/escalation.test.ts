@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION, encodeRoleTarget } from '../../src/adapters/slack/ids.js';
-import { incidentIdFrom, routingKeyFor, startHarness, USERS, type Harness } from '../support/harness.js';
+import { incidentIdFrom, routingKeyFor, useHarness, USERS } from '../support/harness.js';
 import { shortPolicyYaml } from '../support/short-policy.js';
 import { atET, nextPlainWeekend } from '../support/instants.js';
 import { ladderSpanMs, nothingMoreWithin, stepDueMs, TIMER_GRACE_MS } from '../support/quiet.js';
 
 const PHONES = { heidi: '+12125550108', ivan: '+12125550109', erin: '+12125550105', grace: '+12125550107' };
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ policyYaml: shortPolicyYaml() });
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness({ policyYaml: shortPolicyYaml() });
 
 const smsTo = (phone: string, id: number) => h.twilio.messages().filter((m) => m.to === phone && m.body.includes(`INC-${id}:`));
 const triggers = (id: number) => h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-INC-${id}`, status: 202 });

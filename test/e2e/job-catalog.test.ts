@@ -1,19 +1,13 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../src/sandbox/listen.js';
 import { TIMER_QUEUE } from '../../src/adapters/queue/timer-queue.js';
 import { REDIS_URL } from '../support/databases.js';
 import { WAR_ROOM_WAIT, warRoomWaitMs, warRoomWaitTotalMs } from '../../src/app/war-room-posts.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 const waitFor = <T>(probe: () => Promise<T | null | undefined | false>, what: string) => pollUntil('job-catalog test', probe, 10_000, what, () => []);
 const incidentsChannel = () => h.slack.channel(h.policy.channels.announcements)!;

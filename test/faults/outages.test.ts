@@ -1,14 +1,8 @@
 import { SlackHealth } from '../../src/adapters/slack/slack-health.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { incidentIdFrom, useHarness, USERS } from '../support/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ proxyDatabase: true });
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness({ proxyDatabase: true });
 
 const ready = async () => {
   const r = await fetch(`${h.bot.url}/readyz`);

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION, encodeRoleTarget } from '../../src/adapters/slack/ids.js';
-import { incidentIdFrom, startHarness, USERS, type Harness } from '../support/harness.js';
+import { incidentIdFrom, useHarness, USERS } from '../support/harness.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ queue: { attempts: 8, backoffMs: 100, reconcileEveryMs: 2000, concurrency: 8 } });
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness({ queue: { attempts: 8, backoffMs: 100, reconcileEveryMs: 2000, concurrency: 8 } });
 
 describe('incident storm', () => {
   it('200 declarations with conversations.create at Tier 2 (scaled: 20 per 2 s): all open, in order, declarers told, memory bounded', async () => {

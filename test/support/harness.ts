@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
 import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
 import type { Policy } from '../../src/domain/policy.js';
@@ -307,6 +307,27 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   };
   return h;
+}
+
+/**
+ * A harness for the whole test file: started before its tests, stopped (database and Redis keys
+ * removed) after them. The object returned is that harness once `beforeAll` has started it.
+ */
+export function useHarness(opts: HarnessOptions = {}): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(opts);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as Harness, {
+    get(_target, prop) {
+      if (!started) throw new Error(`h.${String(prop)} used before the harness started (use it inside a test or hook)`);
+      // The harness's methods close over it (no `this`), and `sql` must stay the tagged function it is.
+      return Reflect.get(started, prop, started);
+    },
+  });
 }
 
 /** The incident number in an ack like "Declaring INC-42 …". */
