@@ -33,7 +33,7 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
   if (!severityById(policy, req.severity)) {
     throw new DomainError('unknown_severity', `"${req.severity}" is not a severity. Use ${severityRange(policy)}.`);
   }
-  const declarer = req.declarer.kind === 'integration' ? integrationDeclarer(req.declarer.source, req.declarer.name) : req.declarer;
+  const declarer = req.declarer.kind === 'integration' ? integrationDeclarer(req.declarer.source, req.declarer.name, req.declarer.link) : req.declarer;
   const title = validateTitle(req.title);
   const customerImpact = validateFreeText(req.customerImpact ?? '', 'customer_impact', false);
   const service = validateFreeText(req.service ?? '', 'service', false);

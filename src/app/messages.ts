@@ -15,7 +15,9 @@ export const mention = (userId: string): string => `<@${userId}>`;
 
 /** Who declared, as Slack shows it: the user's mention, or the integration's name. */
 export function declarerText(d: Declarer): string {
-  return d.kind === 'user' ? mention(d.userId) : esc(d.name);
+  if (d.kind === 'user') return mention(d.userId);
+  // An integration's monitor link (checked http(s), no spaces, < > or |) makes its name a link.
+  return d.link ? `<${d.link.replace(/&/g, '&amp;')}|${esc(d.name)}>` : esc(d.name);
 }
 
 export function severityLabel(policy: Policy, id: string): string {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
+import { ALERT_SEVERITIES, DEFAULT_GROUP_KEY, templateFields } from '../domain/alerts.js';
 import type { Policy } from '../domain/policy.js';
 import { calendarSchema, hhmm, isValidZone } from './calendar-schema.js';
 
@@ -120,6 +121,54 @@ const complianceTask = z
     }
   });
 
+const labelMatch = z.union([
+  z.strictObject({ equals: z.string() }),
+  z.strictObject({
+    regex: z.string().refine((r) => {
+      try {
+        new RegExp(r);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not a valid regular expression'),
+  }),
+  z.strictObject({ exists: z.boolean() }),
+]);
+
+/** One alert route (docs/alerts.md, "Routing and grouping"). */
+const alertRoute = z
+  .strictObject({
+    name: slug.max(64),
+    match: z
+      .strictObject({
+        source: z.array(z.string().min(1)).default([]),
+        severity: z.array(z.enum(ALERT_SEVERITIES)).default([]),
+        labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a label name'), labelMatch).default({}),
+      })
+      .optional(),
+    action: z.enum(['declare', 'attach', 'drop']),
+    severity: z.string().regex(/^sev[1-9]$/, 'severity ids are sev1 … sev9').optional(),
+    service: slug.optional(),
+    responders: responders.default({ users: [], groups: [] }),
+    fallback: z.enum(['declare', 'drop']).default('drop'),
+    group_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((t) => templateFields(t).every((f) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(f)), 'placeholders are {source}, {service}, {severity} or {<label name>}')
+      .default(DEFAULT_GROUP_KEY),
+    group_window: duration.default(30 * 60_000),
+  })
+  .superRefine((r, ctx) => {
+    const needsSeverity = r.action === 'declare' || (r.action === 'attach' && r.fallback === 'declare');
+    if (needsSeverity && !r.severity) ctx.addIssue({ code: 'custom', path: ['severity'], message: `a ${r.action} route${r.action === 'attach' ? ' with fallback: declare' : ''} needs a severity` });
+  });
+
+const alertsSchema = z.strictObject({
+  routes: z.array(alertRoute).min(1, 'define at least the default route').default([{ name: 'default', action: 'drop' } as never]),
+});
+
 const permission = z.strictObject({
   roles: z.array(slug).default([]),
   declarer: z.boolean().default(false),
@@ -163,10 +212,11 @@ const policySchema = z
         z.strictObject({
           name: slug,
           env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name'),
-          scopes: z.array(z.enum(['deploy-gate', 'compliance'])).min(1).default(['deploy-gate', 'compliance']),
+          scopes: z.array(z.enum(['deploy-gate', 'compliance', 'alerts'])).min(1).default(['deploy-gate', 'compliance']),
         }),
       )
       .default([{ name: 'ci', env: 'DEPLOY_GATE_TOKEN', scopes: ['deploy-gate', 'compliance'] }]),
+    alerts: alertsSchema.prefault({}),
     permissions: z
       .strictObject({
         resolve: permission.default({ roles: ['incident_commander'], declarer: true, groups: ['sre-managers'] }),
@@ -217,6 +267,23 @@ const policySchema = z
     }
     p.deploy.freeze_severities.forEach((sev, i) => {
       if (!(sev in p.severities)) ctx.addIssue({ code: 'custom', path: ['deploy', 'freeze_severities', i], message: `unknown severity "${sev}"` });
+    });
+    const routes = p.alerts.routes;
+    const serviceIds = new Set(p.services.map((s) => s.id));
+    const routeNames = new Set<string>();
+    routes.forEach((r, i) => {
+      const at = (...rest: Array<string | number>) => ['alerts', 'routes', i, ...rest];
+      if (routeNames.has(r.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate route name "${r.name}"` });
+      routeNames.add(r.name);
+      if (r.severity && !(r.severity in p.severities)) ctx.addIssue({ code: 'custom', path: at('severity'), message: `unknown severity "${r.severity}"` });
+      if (r.service && !serviceIds.has(r.service)) ctx.addIssue({ code: 'custom', path: at('service'), message: `unknown service "${r.service}" (define it under services)` });
+      if (r.action === 'attach' && !r.service) ctx.addIssue({ code: 'custom', path: at('service'), message: 'an attach route names the service whose open incident it joins' });
+    });
+    const last = routes[routes.length - 1];
+    const catchAll = (r: (typeof routes)[number]) => !r.match || (r.match.source.length === 0 && r.match.severity.length === 0 && Object.keys(r.match.labels).length === 0);
+    if (last && !catchAll(last)) ctx.addIssue({ code: 'custom', path: ['alerts', 'routes', routes.length - 1, 'match'], message: 'the last route is the default: it must have no match (it takes every alert no other route took)' });
+    routes.slice(0, -1).forEach((r, i) => {
+      if (catchAll(r)) ctx.addIssue({ code: 'custom', path: ['alerts', 'routes', i, 'match'], message: 'a route with no match takes every alert: only the last (default) route may have none' });
     });
     if (!isValidZone(p.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${p.timezone}" is not an IANA time zone` });
   });
@@ -302,6 +369,19 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
       windows: p.deploy.windows.map((w) => ({ name: w.name, sessions: w.sessions, from: w.from ?? null, until: w.until ?? null, approvals: w.approvals, risk: w.risk })),
     },
     apiTokens: p.api_tokens,
+    alerts: {
+      routes: p.alerts.routes.map((r) => ({
+        name: r.name,
+        match: { sources: r.match?.source ?? [], severities: r.match?.severity ?? [], labels: r.match?.labels ?? {} },
+        action: r.action,
+        severity: r.severity ?? null,
+        service: r.service ?? null,
+        responders: r.responders,
+        fallback: r.fallback,
+        groupKey: r.group_key,
+        groupWindowMs: r.group_window,
+      })),
+    },
     permissions: p.permissions,
     compliance: {
       digestAt: p.compliance.digest_at,

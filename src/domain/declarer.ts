@@ -10,7 +10,7 @@ import { DomainError } from './errors.js';
  * - only a user can be "the declarer" in a permission (`permissions.*.declarer`); an
  *   integration holds no role and no Slack permission.
  */
-export type Declarer = { kind: 'user'; userId: string } | { kind: 'integration'; source: string; name: string };
+export type Declarer = { kind: 'user'; userId: string } | { kind: 'integration'; source: string; name: string; link?: string };
 
 export const INTEGRATION_ACTOR_PREFIX = 'integration:';
 const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -24,7 +24,7 @@ export function userDeclarer(userId: string): Declarer {
  * An integration declarer, checked: `source` is a stable machine id (`alertmanager`,
  * `api.ci`), `name` what people read ("Alertmanager — payments route").
  */
-export function integrationDeclarer(source: string, name: string): Declarer {
+export function integrationDeclarer(source: string, name: string, link?: string | null): Declarer {
   if (!SOURCE.test(source)) {
     throw new DomainError('bad_declarer', `"${source}" is not an integration source id (lowercase letters, digits, . _ -; at most 64).`);
   }
@@ -33,7 +33,9 @@ export function integrationDeclarer(source: string, name: string): Declarer {
   if (clean === '' || [...clean].length > NAME_MAX) {
     throw new DomainError('bad_declarer', `An integration needs a display name of 1 to ${NAME_MAX} characters.`);
   }
-  return { kind: 'integration', source, name: clean };
+  // The monitor's page: http(s) only, and nothing that would break a Slack link.
+  const safeLink = link && /^https?:\/\/[^\s<>|]{1,1990}$/.test(link) ? link : null;
+  return { kind: 'integration', source, name: clean, ...(safeLink ? { link: safeLink } : {}) };
 }
 
 /** The audit trail's actor for the declaration: the user id, or `integration:<source>`. */

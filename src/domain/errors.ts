@@ -119,3 +119,17 @@ export type DomainErrorCode =
   | 'bad_action'
   | 'in_the_past'
   | 'no_user';
+
+/**
+ * An inbound payload (an alert webhook) that is not what its sender documents: answered 400 with
+ * `path` (JSON path of the problem, like `$.alerts[2].startsAt`), never retried.
+ */
+export class InvalidPayloadError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+    this.name = 'InvalidPayloadError';
+  }
+}

@@ -1,3 +1,4 @@
+import type { AlertRoute } from './alerts.js';
 import type { ComplianceTask } from './compliance-schedule.js';
 import type { EscalationPolicy } from './escalation.js';
 import type { DeployPolicy } from './deploy-rules.js';
@@ -75,6 +76,8 @@ export interface Policy {
   roles: RolePolicy[];
   services: ServicePolicy[];
   channels: { announcements: string; compliance: string; approvals: string };
+  /** Inbound alerts: routes in order, the last one a catch-all (docs/alerts.md). */
+  alerts: { routes: AlertRoute[] };
 }
 
 export const INCIDENT_COMMANDER = 'incident_commander';
@@ -93,7 +96,7 @@ export function severityRange(policy: Policy): string {
   return ids.length > 1 ? `${ids[0]}–${ids[ids.length - 1]}` : (ids[0] ?? '');
 }
 
-export type ApiScope = 'deploy-gate' | 'compliance';
+export type ApiScope = 'deploy-gate' | 'compliance' | 'alerts';
 export type IncidentAction = 'resolve' | 'change_severity';
 
 /** Anyone matching any entry may act: a role on the incident, its declarer, or a group member. */

@@ -52,13 +52,16 @@ function toIncident(r: Row): Incident {
   };
 }
 
-function toDeclarer(r: Pick<Row, 'declaredBy' | 'declarerKind' | 'declarerName'>): Declarer {
-  return r.declarerKind === 'integration' ? { kind: 'integration', source: r.declaredBy, name: r.declarerName ?? r.declaredBy } : { kind: 'user', userId: r.declaredBy };
+function toDeclarer(r: Pick<Row, 'declaredBy' | 'declarerKind' | 'declarerName'> & { declarerLink?: string | null }): Declarer {
+  if (r.declarerKind !== 'integration') return { kind: 'user', userId: r.declaredBy };
+  return { kind: 'integration', source: r.declaredBy, name: r.declarerName ?? r.declaredBy, ...(r.declarerLink ? { link: r.declarerLink } : {}) };
 }
 
 /** declared_by holds the user id or the integration's source; the kind and name say which. */
-function declarerColumns(d: Declarer): { declaredBy: string; declarerKind: Declarer['kind']; declarerName: string | null } {
-  return d.kind === 'user' ? { declaredBy: d.userId, declarerKind: 'user', declarerName: null } : { declaredBy: d.source, declarerKind: 'integration', declarerName: d.name };
+function declarerColumns(d: Declarer): { declaredBy: string; declarerKind: Declarer['kind']; declarerName: string | null; declarerLink: string | null } {
+  return d.kind === 'user'
+    ? { declaredBy: d.userId, declarerKind: 'user', declarerName: null, declarerLink: null }
+    : { declaredBy: d.source, declarerKind: 'integration', declarerName: d.name, declarerLink: d.link ?? null };
 }
 
 function toWarRoom(r: Row): WarRoomState {
@@ -243,7 +246,7 @@ export class PostgresIncidentStore implements IncidentStore {
 
   async waitingForChannel() {
     const rows = await this.q
-      .select({ id: incidents.id, declaredBy: incidents.declaredBy, declarerKind: incidents.declarerKind, declarerName: incidents.declarerName })
+      .select({ id: incidents.id, declaredBy: incidents.declaredBy, declarerKind: incidents.declarerKind, declarerName: incidents.declarerName, declarerLink: incidents.declarerLink })
       .from(incidents)
       .where(and(isNull(incidents.channelId), isNull(incidents.failedAt), eq(incidents.status, 'open')))
       .orderBy(asc(incidents.id))

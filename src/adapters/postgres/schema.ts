@@ -20,6 +20,8 @@ export const incidents = pgTable(
     declarerKind: text('declarer_kind').notNull().default('user'),
     /** An integration's display name; null for a user. */
     declarerName: text('declarer_name'),
+    /** An integration's link (the monitor that declared it); null for a user. */
+    declarerLink: text('declarer_link'),
     declaredAt: ts('declared_at').notNull(),
     originChannel: text('origin_channel'),
     roles: jsonb('roles').notNull().default(sql`'{}'::jsonb`),
@@ -210,3 +212,40 @@ export const complianceDigests = pgTable('compliance_digests', {
   dueAt: ts('due_at').notNull(),
   postedAt: ts('posted_at'),
 });
+
+/**
+ * Every inbound alert accepted (issue 11): normalised fields, the payload as sent, the route it
+ * took, what was done and the incident it joined. The unique key makes a resend a no-op.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    dedupKey: text('dedup_key').notNull(),
+    /** Alertmanager's startsAt; '' when the source has no occurrence (generic without started_at). */
+    occurrence: text('occurrence').notNull(),
+    status: text('status').notNull(),
+    title: text('title').notNull(),
+    severity: text('severity').notNull(),
+    service: text('service'),
+    labels: jsonb('labels').notNull(),
+    link: text('link'),
+    startsAt: ts('starts_at').notNull(),
+    endsAt: ts('ends_at'),
+    raw: jsonb('raw').notNull(),
+    receivedAt: ts('received_at').notNull(),
+    route: text('route').notNull(),
+    /** declared | joined | attached | dropped | resolved | resolved_unmatched */
+    action: text('action').notNull(),
+    groupKey: text('group_key').notNull(),
+    incidentId: integer('incident_id'),
+    /** When the war room's coalesced alert post listed it. */
+    postedAt: ts('posted_at'),
+  },
+  (t) => [
+    uniqueIndex('alerts_dedupe_uq').on(t.source, t.dedupKey, t.status, t.occurrence),
+    index('alerts_group_idx').on(t.groupKey, t.receivedAt),
+    index('alerts_incident_idx').on(t.incidentId, t.postedAt),
+  ],
+);
