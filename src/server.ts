@@ -32,6 +32,10 @@ import { PostgresDeployStore } from './adapters/postgres/deploy-store.js';
 import type { OnCommitted } from './adapters/postgres/outbox.js';
 import { registerDeployWindow } from './adapters/slack/listeners/deploy-window-command.js';
 import { deployGateRoutes } from './http/deploy-gate.js';
+import { alertRoutes } from './http/alerts-api.js';
+import { alertSources } from './adapters/alerts/index.js';
+import { PostgresAlertStore } from './adapters/postgres/alert-store.js';
+import type { AlertDeps } from './app/alerts.js';
 import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
@@ -69,7 +73,7 @@ export interface WarroomOptions {
   pagerCa?: string;
   /** Twilio credentials; null when no step sends SMS. */
   twilio?: { accountSid: string; authToken: string; from: string; apiUrl: string } | null;
-  /** Bearer tokens for the HTTP APIs (deploy gate), by name. */
+  /** Bearer tokens for the HTTP APIs (deploy gate, compliance, alerts), by name. */
   apiTokens?: Array<{ name: string; value: string; scopes: ApiScope[] }>;
   /** Slack WebClient request timeout. */
   slackTimeoutMs?: number;
@@ -205,7 +209,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     timers: timerPort,
     metrics,
   };
-  work = { incidents, deploys, compliance };
+  const alerts: AlertDeps = { alerts: new PostgresAlertStore(db, clock, onCommitted), incidents };
+  work = { incidents, deploys, compliance, alerts };
   metrics.gauge('warroom_queue_jobs', 'Jobs in each queue by state', ['queue', 'state'], async () => {
     const out: Array<[Record<string, string>, number]> = [];
     for (const [name, q] of [['work', queue], ['channels', channelLane], ['timers', timers]] as const) {
@@ -251,6 +256,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     }, log),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
+    ...alertRoutes(alerts, alertSources(), opts.apiTokens ?? []),
     {
       path: '/metrics',
       method: 'GET',

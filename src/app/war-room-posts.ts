@@ -26,8 +26,8 @@ export async function postNotice(inc: IncidentDeps, p: NoticePayload, job: WorkR
 }
 
 /** Invites people into the war room once it exists. */
-export async function inviteToWarRoom(inc: IncidentDeps, p: { incidentId: number; users: string[] }, job: WorkRun): Promise<void> {
-  return inc.chat.invite(await warRoomChannel(inc, p.incidentId, job.attempt), p.users, []);
+export async function inviteToWarRoom(inc: IncidentDeps, p: { incidentId: number; users: string[]; groups?: string[] | undefined }, job: WorkRun): Promise<void> {
+  return inc.chat.invite(await warRoomChannel(inc, p.incidentId, job.attempt), p.users, p.groups ?? []);
 }
 
 /**
@@ -52,7 +52,7 @@ export const warRoomWaitTotalMs = (wait = WAR_ROOM_WAIT): number => Array.from({
  * retry attempts) so the post lands once it exists; if building it failed for good, or it is
  * still not there after {@link WAR_ROOM_WAIT}, the post fails for good.
  */
-async function warRoomChannel(inc: IncidentDeps, incidentId: number, attempt: number): Promise<string> {
+export async function warRoomChannel(inc: IncidentDeps, incidentId: number, attempt: number): Promise<string> {
   const state = await inc.store.warRoom(incidentId);
   if (state?.channelId) return state.channelId;
   if (!state || state.failedAt) throw new PermanentError(PERMANENT.noWarRoom, `${incidentRef(incidentId)} has no war room`);

@@ -2,12 +2,14 @@ import type { z } from 'zod';
 import type { IncidentDeps } from '../deps.js';
 import type { DeployDeps } from '../deploy-window.js';
 import type { ComplianceDeps } from '../compliance.js';
+import type { AlertDeps } from '../alerts.js';
 
 /** Everything a job handler may use; built once in the composition root. */
 export interface WorkDeps {
   incidents: IncidentDeps;
   deploys: DeployDeps;
   compliance: ComplianceDeps;
+  alerts: AlertDeps;
 }
 
 /** What a work handler knows about its run besides the payload. */

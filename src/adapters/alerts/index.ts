@@ -1,0 +1,8 @@
+import type { AlertSource } from '../../app/ports/alert-source.js';
+import { alertmanagerSource } from './alertmanager.js';
+import { genericSource } from './generic.js';
+
+/** The alert senders warroom understands: `/api/v1/alerts/<name>` each. */
+export function alertSources(): AlertSource[] {
+  return [alertmanagerSource, genericSource];
+}

@@ -1,0 +1,163 @@
+import { groupKeyOf, routeAlert, type Alert, type AlertOutcome, type AlertRoute } from '../domain/alerts.js';
+import { integrationDeclarer } from '../domain/declarer.js';
+import { TransientError } from '../domain/errors.js';
+import { incidentRef, TITLE_MAX } from '../domain/incident.js';
+import { declareIncident } from './declare-incident.js';
+import type { IncidentDeps } from './deps.js';
+import type { WorkRun } from './jobs/define.js';
+import { esc } from './messages.js';
+import type { NormalisedBatch } from './ports/alert-source.js';
+import type { AlertRow, AlertStore, AlertTx } from './ports/alert-store.js';
+import { warRoomChannel } from './war-room-posts.js';
+
+export interface AlertDeps {
+  alerts: AlertStore;
+  incidents: IncidentDeps;
+}
+
+/** Alert arrivals are listed in the war room at most once per this span per incident. */
+export const ALERT_POST_COALESCE_MS = 3000;
+/** Lines listed in one war-room post; the rest are counted. */
+const POST_LINES = 15;
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  truncated: number;
+  outcomes: Partial<Record<AlertOutcome, number>>;
+  /** INC-n of every incident the batch declared or joined. */
+  incidents: string[];
+}
+
+/** `alertmanager`, or a generic source made into an integration source id. */
+function sourceId(source: string): string {
+  const id = source.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
+  return id || 'alerts';
+}
+
+const clip = (text: string, max: number) => ([...text].length > max ? `${[...text].slice(0, max - 1).join('')}…` : text);
+
+/**
+ * Records a batch of alerts and does what their routes say, in one transaction: the alerts, the
+ * declarations they cause, the war-room posts and the audit events commit together or not at
+ * all. A resend (same source, dedup key, status and occurrence) is counted as a duplicate and
+ * does nothing. `actor` is the API token (`token:<name>`).
+ */
+export async function ingestAlerts(deps: AlertDeps, batch: NormalisedBatch, actor: string): Promise<IngestResult> {
+  const { policy, clock } = deps.incidents;
+  const receivedAt = clock.now();
+  const planned = batch.alerts.map((alert) => {
+    const route = routeAlert(policy.alerts.routes, alert);
+    return { alert, route, groupKey: groupKeyOf(route, alert) };
+  });
+  const result: IngestResult = { accepted: 0, duplicates: 0, truncated: batch.truncated, outcomes: {}, incidents: [] };
+  const touched = new Set<number>();
+  await deps.alerts.transaction(async (tx) => {
+    // Every group lock before anything takes the audit chain's lock: two batches never wait on each other crosswise.
+    await tx.lockGroups([...new Set(planned.map((p) => p.groupKey))]);
+    for (const { alert, route, groupKey } of planned) {
+      const id = await tx.insert({ alert, receivedAt, route: route.name, groupKey });
+      if (id === null) {
+        result.duplicates += 1;
+        continue;
+      }
+      result.accepted += 1;
+      const { outcome, incidentId, groupClear } =
+        alert.status === 'firing' ? await onFiring(deps, tx, alert, route, groupKey, id, receivedAt) : await onResolved(tx, alert, route);
+      await tx.settle(id, outcome, incidentId);
+      result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+      if (incidentId !== null) {
+        touched.add(incidentId);
+        const bucket = Math.floor(receivedAt.getTime() / ALERT_POST_COALESCE_MS);
+        await tx.enqueue({ kind: 'alerts.post', dedupeKey: `alerts-post-${incidentId}-${bucket}`, payload: { incidentId } });
+        if (groupClear) {
+          const state = await tx.groupState(incidentId, groupClear);
+          if (state.firing === 0) {
+            const text = `:white_check_mark: All ${state.total} alert${state.total === 1 ? '' : 's'} of group \`${esc(groupClear)}\` have resolved. ${incidentRef(incidentId)} stays open: resolve it with \`/incident resolve <summary>\` once you are sure.`;
+            await tx.enqueue({ kind: 'incident.notice', dedupeKey: `alerts-clear-${incidentId}-${id}`, payload: { incidentId, where: 'war-room', text } });
+          }
+        }
+      }
+      await tx.audit({
+        actor,
+        action: 'alert.received',
+        incidentId,
+        subject: `${alert.source}:${alert.dedupKey}`,
+        data: { alert_id: id, status: alert.status, title: alert.title, severity: alert.severity, service: alert.service, route: route.name, group_key: groupKey, outcome },
+      });
+    }
+    if (batch.truncated > 0) {
+      await tx.audit({ actor, action: 'alert.truncated', incidentId: null, subject: batch.alerts[0]?.source ?? 'alerts', data: { truncated: batch.truncated, received: batch.alerts.length } });
+    }
+  });
+  result.incidents = [...touched].sort((a, b) => a - b).map(incidentRef);
+  return result;
+}
+
+type Decision = { outcome: AlertOutcome; incidentId: number | null; groupClear?: string };
+
+async function onFiring(deps: AlertDeps, tx: AlertTx, alert: Alert, route: AlertRoute, groupKey: string, alertId: number, now: Date): Promise<Decision> {
+  if (route.action === 'drop') return { outcome: 'dropped', incidentId: null };
+  // An open group joins its incident: never a second declaration, never a second page.
+  const open = await tx.openGroupIncident(groupKey, new Date(now.getTime() - route.groupWindowMs));
+  if (open !== null) return { outcome: 'joined', incidentId: open };
+  if (route.action === 'attach') {
+    const existing = await tx.openIncidentOfService(route.service!);
+    if (existing !== null) return { outcome: 'attached', incidentId: existing };
+    if (route.fallback === 'drop') return { outcome: 'dropped', incidentId: null };
+  }
+  return { outcome: 'declared', incidentId: await declareFor(deps, tx, alert, route, alertId) };
+}
+
+async function onResolved(tx: AlertTx, alert: Alert, route: AlertRoute): Promise<Decision> {
+  const firing = await tx.firingRecord(alert.source, alert.dedupKey, alert.occurrence);
+  if (!firing?.incidentId) return { outcome: route.action === 'drop' ? 'dropped' : 'resolved_unmatched', incidentId: null };
+  return { outcome: 'resolved', incidentId: firing.incidentId, groupClear: firing.groupKey };
+}
+
+async function declareFor(deps: AlertDeps, tx: AlertTx, alert: Alert, route: AlertRoute, alertId: number): Promise<number> {
+  const monitor = alert.labels['alertname'] ?? alert.title;
+  const declarer = integrationDeclarer(sourceId(alert.source), clip(`${alert.source} — ${monitor}`, 80), alert.link);
+  const service = route.service ?? (alert.service ? clip(alert.service, 100) : null);
+  const { incident, created } = await declareIncident(deps.incidents, {
+    requestKey: `alert-${alertId}`,
+    severity: route.severity!,
+    title: clip(alert.title, TITLE_MAX),
+    service,
+    declarer,
+  });
+  const { users, groups } = route.responders;
+  if (created && (users.length || groups.length)) {
+    await tx.enqueue({ kind: 'incident.invite', dedupeKey: `alert-responders-${incident.id}`, payload: { incidentId: incident.id, users, groups } });
+  }
+  return incident.id;
+}
+
+/**
+ * Lists the alerts that joined an incident since its last list, in one war-room post. The first
+ * start only waits ({@link ALERT_POST_COALESCE_MS}), so every alert of the span is in the post.
+ */
+export async function postAlerts(deps: AlertDeps, incidentId: number, job: WorkRun): Promise<void> {
+  if (job.attempt === 1) throw new TransientError('gathering alerts for one war-room post', ALERT_POST_COALESCE_MS);
+  const rows = await deps.alerts.unposted(incidentId, 1000);
+  if (rows.length === 0) return;
+  const channelId = await warRoomChannel(deps.incidents, incidentId, job.attempt - 1);
+  const counts = await deps.alerts.counts(incidentId);
+  await deps.incidents.chat.postNotice({ channelId }, alertPostText(rows, counts), { key: job.dedupeKey, retry: job.attempt > 2 });
+  await deps.alerts.markPosted(rows.map((r) => r.id), deps.incidents.clock.now());
+  if (rows.length === 1000) {
+    await deps.incidents.store.enqueue({ kind: 'alerts.post', dedupeKey: `alerts-post-${incidentId}-after-${rows[rows.length - 1]!.id}`, payload: { incidentId } });
+  }
+}
+
+export function alertPostText(rows: AlertRow[], counts: { firing: number; resolved: number }): string {
+  const firing = rows.filter((r) => r.status === 'firing').length;
+  const head = `:rotating_light: *${rows.length} alert${rows.length === 1 ? '' : 's'}* (${firing} firing, ${rows.length - firing} resolved) · in all ${counts.firing} firing / ${counts.resolved} resolved`;
+  const lines = rows.slice(0, POST_LINES).map((r) => {
+    const title = esc(clip(r.title, 150));
+    const named = r.link && /^https?:\/\/[^\s<>|]+$/.test(r.link) ? `<${r.link.replace(/&/g, '&amp;')}|${title}>` : title;
+    return `• ${r.status === 'firing' ? ':red_circle:' : ':large_green_circle:'} ${r.status} · ${r.severity} · ${named}${r.service ? ` · ${esc(clip(r.service, 60))}` : ''}`;
+  });
+  const more = rows.length > POST_LINES ? [`…and ${rows.length - POST_LINES} more`] : [];
+  return [head, ...lines, ...more].join('\n');
+}
