@@ -15,6 +15,11 @@ describe('declarer', () => {
     expect(declaringUser(d)).toBeNull();
   });
 
+  it('an integration may carry its monitor link: http(s) only, nothing that breaks a Slack link', () => {
+    expect(integrationDeclarer('alertmanager', 'm', 'https://prom/graph?g0.expr=up&x=1')).toEqual({ kind: 'integration', source: 'alertmanager', name: 'm', link: 'https://prom/graph?g0.expr=up&x=1' });
+    for (const bad of ['javascript:alert(1)', 'https://a|b', 'https://a>b', 'https://a b', '', null]) expect(integrationDeclarer('alertmanager', 'm', bad)).not.toHaveProperty('link');
+  });
+
   it.each([
     ['Alert Manager', 'x'],
     ['', 'x'],

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GATE_ONLY_TOKEN, GATE_TOKEN, useHarness } from '../support/harness.js';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_POLICY_PATH } from '../../src/config/policy-schema.js';
+import { GATE_ONLY_TOKEN, GATE_TOKEN, USERS, useHarness } from '../support/harness.js';
 
 /**
  * The inbound alert endpoints over real HTTP, with Alertmanager's webhook payload (version 4) as
  * notify/webhook/webhook.go sends it and the generic schema of docs/alerts.md.
  */
 const ALERTS_TOKEN = 'alertmanager-token-for-tests-51c7e0';
+/** The default policy, with responders on the order-routing route (dave, and the risk group: frank). */
+const policy = parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
+policy.alerts.routes[0].responders = { users: [USERS.dave], groups: ['risk'] };
 const h = useHarness({
+  policyYaml: stringify(policy),
   bot: {
     apiTokens: [
       { name: 'ci', value: GATE_TOKEN, scopes: ['deploy-gate', 'compliance'] },
@@ -97,8 +104,9 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const [audit] = await h.sql`select actor, data from audit_events where action = 'alert.received' and subject = ${`alertmanager:${a.fingerprint}`}`;
     expect(audit).toMatchObject({ actor: 'token:alertmanager', data: { route: 'order-routing-critical', outcome: 'declared', status: 'firing' } });
 
-    // The card names the monitor, linked; the page goes out as for a typed declaration.
+    // The card names the monitor, linked; the route's responders are invited; the page goes out as for a typed declaration.
     const room = await h.warRoomReady(id);
+    await h.slack.waitFor(() => [USERS.dave, USERS.frank].every((u) => h.slack.channel(room.channel_id)!.members.has(u)), 10_000, 'route responders invited');
     const header = h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
     expect(JSON.stringify(header.blocks)).toContain(`<${a.generatorURL.replace(/&/g, '&amp;')}|alertmanager — OrderRouterDown>`);
     await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-INC-${id}`, status: 202 }).length === 1, 5000, 'page');
