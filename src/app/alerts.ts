@@ -41,9 +41,9 @@ const clip = (text: string, max: number) => ([...text].length > max ? `${[...tex
  * Records a batch of alerts and does what their routes say, in one transaction: the alerts, the
  * declarations they cause, the war-room posts and the audit events commit together or not at
  * all. A resend (same source, dedup key, status and occurrence) is counted as a duplicate and
- * does nothing. `actor` is the API token (`token:<name>`).
+ * does nothing. `sender` is the endpoint (for the metrics), `actor` the API token (`token:<name>`).
  */
-export async function ingestAlerts(deps: AlertDeps, batch: NormalisedBatch, actor: string): Promise<IngestResult> {
+export async function ingestAlerts(deps: AlertDeps, sender: string, batch: NormalisedBatch, actor: string): Promise<IngestResult> {
   const { policy, clock } = deps.incidents;
   const receivedAt = clock.now();
   const planned = batch.alerts.map((alert) => {
@@ -90,6 +90,8 @@ export async function ingestAlerts(deps: AlertDeps, batch: NormalisedBatch, acto
       await tx.audit({ actor, action: 'alert.truncated', incidentId: null, subject: batch.alerts[0]?.source ?? 'alerts', data: { truncated: batch.truncated, received: batch.alerts.length } });
     }
   });
+  for (const [outcome, n] of Object.entries(result.outcomes)) deps.incidents.metrics.alerts(sender, outcome, n);
+  deps.incidents.metrics.alerts(sender, 'duplicate', result.duplicates);
   result.incidents = [...touched].sort((a, b) => a - b).map(incidentRef);
   return result;
 }

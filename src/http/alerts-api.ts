@@ -59,7 +59,7 @@ export function alertRoutes(deps: AlertDeps, sources: AlertSource[], tokens: Api
         if (err instanceof InvalidPayloadError) return sendJson(res, 400, { error: 'bad_request', path: err.path, message: err.message });
         throw err;
       }
-      const r = await ingestAlerts(deps, batch, `token:${token}`);
+      const r = await ingestAlerts(deps, source.name, batch, `token:${token}`);
       sendJson(res, 202, { accepted: r.accepted, duplicates: r.duplicates, truncated: r.truncated, outcomes: r.outcomes, incidents: r.incidents });
     }),
   }));

@@ -166,6 +166,9 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     // Shown nowhere: no Slack call ever names it, also once an alert post would have gone out.
     await nothingMoreWithin(ALERT_POST_COALESCE_MS + TIMER_GRACE_MS, 'a post about a dropped alert');
     expect(JSON.stringify(h.slack.calls().map((c) => c.args))).not.toContain('DiskFilling');
+    // Counted.
+    const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/warroom_alerts_total\{sender="alertmanager",outcome="dropped"\} [1-9]/);
   });
 
   it('attach: an error of market-data joins the open market-data incident, and is dropped when there is none', async () => {

@@ -23,6 +23,7 @@ export class PromMetrics implements Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
     registers: [this.registry],
   });
+  private readonly alertCount = new Counter({ name: 'warroom_alerts_total', help: 'Inbound alerts by endpoint and outcome (declared, joined, attached, dropped, resolved, resolved_unmatched, duplicate)', labelNames: ['sender', 'outcome'], registers: [this.registry] });
   readonly slackCalls = new Counter({ name: 'warroom_slack_api_calls_total', help: 'Slack Web API calls by method and result', labelNames: ['method', 'result'], registers: [this.registry] });
 
   /** Gauges read at scrape time (queue depth, compliance runs by state). */
@@ -51,6 +52,9 @@ export class PromMetrics implements Metrics {
   }
   sms(result: 'sent' | 'failed' | 'retried'): void {
     this.smsCount.inc({ result });
+  }
+  alerts(sender: string, outcome: string, n: number): void {
+    if (n > 0) this.alertCount.inc({ sender, outcome }, n);
   }
   nudge(): void {
     this.nudges.inc();

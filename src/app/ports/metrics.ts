@@ -7,6 +7,8 @@ export interface Metrics {
   sms(result: 'sent' | 'failed' | 'retried'): void;
   nudge(): void;
   failure(kind: string): void;
+  /** Inbound alerts by endpoint (`alertmanager`, `generic`) and what was done (or `duplicate`), once committed. */
+  alerts(sender: string, outcome: string, n: number): void;
   /** Time from receiving a Slack request to acknowledging it. */
   ack(kind: string, ms: number): void;
 }
