@@ -120,6 +120,7 @@ const ACTION_TEXT: Record<string, (d: Record<string, unknown>, policy: Policy) =
   'regulatory.checklist_opened': () => 'opened the regulatory checklist',
   'warroom.ready': (d) => `opened the war room <#${String(d['channel'])}>`,
   'warroom.failed': (d) => `could not set up the war room: ${esc(String(d['error']))}`,
+  'alert.received': (d) => `alert ${String(d['status'])} (${String(d['outcome'])}, route ${esc(String(d['route']))}): ${esc(String(d['title']))}`,
 };
 
 /** `/incident timeline`: the incident's audit events, oldest first, as the IC reads them. */

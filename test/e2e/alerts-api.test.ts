@@ -127,6 +127,11 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const [inc2] = await h.sql`select status from incidents where id = ${id}`;
     expect(inc2!['status']).toBe('open'); // not resolved by itself
 
+    // The timeline lists the alerts.
+    const tl = await h.command('/incident', 'timeline', { channel: room.channel_id, user: USERS.erin });
+    expect(tl.body.text).toContain('token:alertmanager alert firing (declared, route order-routing-critical): OrderRouterDown: OrderRouterDown on or-1:9100');
+    expect(tl.body.text).toContain('alert resolved (resolved, route order-routing-critical)');
+
     // Once the incident is resolved, the group's next alert is routed afresh: a new incident.
     const done = await h.command('/incident', 'resolve order router restarted', { user: USERS.erin, channel: room.channel_id });
     expect(done.status).toBe(200);
