@@ -1,7 +1,7 @@
 import { groupKeyOf, routeAlert, type Alert, type AlertOutcome, type AlertRoute } from '../domain/alerts.js';
 import { integrationDeclarer } from '../domain/declarer.js';
 import { TransientError } from '../domain/errors.js';
-import { incidentRef, TITLE_MAX } from '../domain/incident.js';
+import { incidentRef, resolve, TITLE_MAX } from '../domain/incident.js';
 import { declareIncident } from './declare-incident.js';
 import type { IncidentDeps } from './deps.js';
 import type { WorkRun } from './jobs/define.js';
@@ -62,7 +62,7 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
         continue;
       }
       result.accepted += 1;
-      const { outcome, incidentId, groupClear } =
+      const { outcome, incidentId, groupClear, groupRoute } =
         alert.status === 'firing' ? await onFiring(deps, tx, alert, route, groupKey, id, receivedAt) : await onResolved(tx, alert, route);
       await tx.settle(id, outcome, incidentId);
       result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
@@ -72,7 +72,11 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
         await tx.enqueue({ kind: 'alerts.post', dedupeKey: `alerts-post-${incidentId}-${bucket}`, payload: { incidentId } });
         if (groupClear) {
           const state = await tx.groupState(incidentId, groupClear);
-          if (state.firing === 0) {
+          const auto = policy.alerts.routes.find((r) => r.name === groupRoute)?.autoResolve ?? false;
+          if (state.firing === 0 && auto) {
+            // In a job of its own: resolving locks the incident, which must not wait behind this batch's audit lock.
+            await tx.enqueue({ kind: 'alerts.auto-resolve', dedupeKey: `alerts-autoresolve-${incidentId}-${id}`, payload: { incidentId, groupKey: groupClear, source: alert.source } });
+          } else if (state.firing === 0) {
             const text = `:white_check_mark: All ${state.total} alert${state.total === 1 ? '' : 's'} of group \`${esc(groupClear)}\` have resolved. ${incidentRef(incidentId)} stays open: resolve it with \`/incident resolve <summary>\` once you are sure.`;
             await tx.enqueue({ kind: 'incident.notice', dedupeKey: `alerts-clear-${incidentId}-${id}`, payload: { incidentId, where: 'war-room', text } });
           }
@@ -96,7 +100,7 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
   return result;
 }
 
-type Decision = { outcome: AlertOutcome; incidentId: number | null; groupClear?: string };
+type Decision = { outcome: AlertOutcome; incidentId: number | null; groupClear?: string; groupRoute?: string };
 
 async function onFiring(deps: AlertDeps, tx: AlertTx, alert: Alert, route: AlertRoute, groupKey: string, alertId: number, now: Date): Promise<Decision> {
   if (route.action === 'drop') return { outcome: 'dropped', incidentId: null };
@@ -114,7 +118,7 @@ async function onFiring(deps: AlertDeps, tx: AlertTx, alert: Alert, route: Alert
 async function onResolved(tx: AlertTx, alert: Alert, route: AlertRoute): Promise<Decision> {
   const firing = await tx.firingRecord(alert.source, alert.dedupKey, alert.occurrence);
   if (!firing?.incidentId) return { outcome: route.action === 'drop' ? 'dropped' : 'resolved_unmatched', incidentId: null };
-  return { outcome: 'resolved', incidentId: firing.incidentId, groupClear: firing.groupKey };
+  return { outcome: 'resolved', incidentId: firing.incidentId, groupClear: firing.groupKey, groupRoute: firing.route };
 }
 
 async function declareFor(deps: AlertDeps, tx: AlertTx, alert: Alert, route: AlertRoute, alertId: number): Promise<number> {
@@ -133,6 +137,41 @@ async function declareFor(deps: AlertDeps, tx: AlertTx, alert: Alert, route: Ale
     await tx.enqueue({ kind: 'incident.invite', dedupeKey: `alert-responders-${incident.id}`, payload: { incidentId: incident.id, users, groups } });
   }
   return incident.id;
+}
+
+/**
+ * A group whose route says `auto_resolve: true` has all resolved: resolve the incident as the
+ * integration (audited, the ladder stopped, PagerDuty resolved, the war room told). Checks again
+ * first: an alert of the group that fired meanwhile, or an incident already resolved, stops it.
+ */
+export async function autoResolveGroup(deps: AlertDeps, p: { incidentId: number; groupKey: string; source: string }): Promise<void> {
+  const state = await deps.alerts.groupState(p.incidentId, p.groupKey);
+  if (state.firing > 0) return;
+  const inc = deps.incidents;
+  await inc.store.transaction(async (tx) => {
+    const incident = await tx.lockIncident(p.incidentId);
+    if (!incident || incident.status !== 'open') return;
+    const now = inc.clock.now();
+    const actor = `integration:${sourceId(p.source)}`;
+    const summary = `All ${state.total} alert${state.total === 1 ? '' : 's'} of group ${p.groupKey} resolved (auto_resolve).`;
+    resolve(incident, actor, summary, now);
+    incident.nextNudgeAt = null;
+    await tx.cancelStaleSteps(incident.id, incident.generation);
+    await tx.saveIncident(incident);
+    if (incident.pagedServices.length) {
+      await tx.enqueue({ kind: 'pager.event', dedupeKey: `pd-resolve-${incident.id}`, payload: { incidentId: incident.id, action: 'resolve' } });
+    }
+    const seq = await tx.audit({
+      actor,
+      action: 'incident.resolved',
+      incidentId: incident.id,
+      subject: incidentRef(incident.id),
+      data: { summary, auto_resolve: true, group_key: p.groupKey, duration_ms: now.getTime() - incident.declaredAt.getTime() },
+    });
+    const text = `:white_check_mark: *Resolved* automatically: all ${state.total} alert${state.total === 1 ? '' : 's'} of group \`${esc(p.groupKey)}\` have resolved and its route says \`auto_resolve: true\`.`;
+    await tx.enqueue({ kind: 'incident.notice', dedupeKey: `notice-${seq}`, payload: { incidentId: incident.id, where: 'war-room', text } });
+    await tx.enqueue({ kind: 'incident.sync', dedupeKey: `sync-${incident.id}-v${incident.version}`, payload: { incidentId: incident.id } });
+  });
 }
 
 /**

@@ -159,6 +159,7 @@ const alertRoute = z
       .refine((t) => templateFields(t).every((f) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(f)), 'placeholders are {source}, {service}, {severity} or {<label name>}')
       .default(DEFAULT_GROUP_KEY),
     group_window: duration.default(30 * 60_000),
+    auto_resolve: z.boolean().default(false),
   })
   .superRefine((r, ctx) => {
     const needsSeverity = r.action === 'declare' || (r.action === 'attach' && r.fallback === 'declare');
@@ -380,6 +381,7 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
         fallback: r.fallback,
         groupKey: r.group_key,
         groupWindowMs: r.group_window,
+        autoResolve: r.auto_resolve,
       })),
     },
     permissions: p.permissions,

@@ -50,6 +50,8 @@ export interface AlertRoute {
   /** A template over `{source}`, `{service}`, `{severity}` and `{<label>}`. */
   groupKey: string;
   groupWindowMs: number;
+  /** Resolve the incident when every alert of a group it holds has resolved (default: only say so). */
+  autoResolve: boolean;
 }
 
 export const DEFAULT_GROUP_KEY = '{source}/{alertname}/{service}';

@@ -30,6 +30,7 @@ const route = (name: string, match: Partial<AlertRoute['match']> = {}, over: Par
   fallback: 'drop',
   groupKey: '{source}/{alertname}/{service}',
   groupWindowMs: 1_800_000,
+  autoResolve: false,
   ...over,
 });
 

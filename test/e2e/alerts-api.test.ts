@@ -12,9 +12,11 @@ import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
  * notify/webhook/webhook.go sends it and the generic schema of docs/alerts.md.
  */
 const ALERTS_TOKEN = 'alertmanager-token-for-tests-51c7e0';
-/** The default policy, with responders on the order-routing route (dave, and the risk group: frank). */
+/** The default policy, with responders on the order-routing route (dave, and the risk group: frank)… */
 const policy = parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
 policy.alerts.routes[0].responders = { users: [USERS.dave], groups: ['risk'] };
+// …and, first, a route that resolves by itself.
+policy.alerts.routes.unshift({ name: 'batch-auto', match: { source: ['auto-batch'] }, action: 'declare', severity: 'sev3', service: 'clearing', auto_resolve: true });
 const h = useHarness({
   policyYaml: stringify(policy),
   bot: {
@@ -249,6 +251,28 @@ describe('POST /api/v1/alerts/generic', () => {
     expect(res).toMatchObject({ status: 202, body: { accepted: 1, outcomes: { resolved: 1 }, incidents: [`INC-${id}`] } });
     const rows = await h.sql`select status, incident_id from alerts where dedup_key = ${g.dedup_key} order by id`;
     expect(rows).toEqual([{ status: 'firing', incident_id: id }, { status: 'resolved', incident_id: id }]);
+  });
+
+  it('auto_resolve: true resolves the incident, as the integration, once all of its group has resolved', async () => {
+    const keys = ['a', 'b'].map((k) => `job-${k}-${randomUUID()}`);
+    const first = await postAlert('generic', generic({ source: 'auto-batch', dedup_key: keys[0] }));
+    expect(first.body.outcomes).toEqual({ declared: 1 });
+    const id = Number(first.body.incidents[0].slice(4));
+    expect((await postAlert('generic', generic({ source: 'auto-batch', dedup_key: keys[1] }))).body.outcomes).toEqual({ joined: 1 });
+    const room = await h.warRoomReady(id);
+    // One of two resolved: nothing to resolve yet (decided in the 202's transaction).
+    await postAlert('generic', generic({ source: 'auto-batch', dedup_key: keys[0], status: 'resolved' }));
+    const autoJobs = async () => (await h.sql`select count(*)::int as n from work_items where kind = 'alerts.auto-resolve' and (payload->>'incidentId')::int = ${id}`)[0]!['n'];
+    expect(await autoJobs()).toBe(0);
+    await postAlert('generic', generic({ source: 'auto-batch', dedup_key: keys[1], status: 'resolved' }));
+    expect(await autoJobs()).toBe(1);
+    await h.slack.waitFor(async () => (await h.sql`select status from incidents where id = ${id}`)[0]!['status'] === 'resolved', 10_000, 'auto-resolved');
+    const [row] = await h.sql`select resolved_by, resolution from incidents where id = ${id}`;
+    expect(row).toEqual({ resolved_by: 'integration:auto-batch', resolution: 'All 2 alerts of group batch-auto:auto-batch/ReconFailed/clearing resolved (auto_resolve).' });
+    const [audit] = await h.sql`select actor, data from audit_events where incident_id = ${id} and action = 'incident.resolved'`;
+    expect(audit).toMatchObject({ actor: 'integration:auto-batch', data: { auto_resolve: true } });
+    await h.slack.waitFor(() => h.slack.channel(room.channel_id)!.messages.some((m) => m.text.includes('*Resolved* automatically: all 2 alerts of group')), 10_000, 'war room told');
+    await h.slack.waitFor(() => JSON.stringify(h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!.blocks).includes('*Resolved* by integration:auto-batch'), 10_000, 'card');
   });
 
   it('severity words: critical/error/warning/info or sev1–sev4', async () => {

@@ -28,6 +28,18 @@ function toRow(r: typeof alerts.$inferSelect): AlertRow {
   };
 }
 
+/** Of the group's alerts in the incident, how many still fire (the latest record of each) and how many in all. */
+async function groupState(q: Db, incidentId: number, groupKey: string): Promise<{ firing: number; total: number }> {
+  const rows = await q.execute<{ firing: number; total: number }>(dsql`
+    select count(*) filter (where status = 'firing')::int as firing, count(*)::int as total from (
+      select distinct on (source, dedup_key) status from alerts
+      where incident_id = ${incidentId} and group_key = ${groupKey}
+      order by source, dedup_key, id desc
+    ) latest`);
+  const r = (rows as unknown as Array<{ firing: number; total: number }>)[0];
+  return { firing: r?.firing ?? 0, total: r?.total ?? 0 };
+}
+
 export class PostgresAlertStore implements AlertStore {
   constructor(
     private readonly db: Db,
@@ -91,22 +103,13 @@ export class PostgresAlertStore implements AlertStore {
         },
         async firingRecord(source, dedupKey, occurrence) {
           const [row] = await tx
-            .select({ incidentId: alerts.incidentId, groupKey: alerts.groupKey })
+            .select({ incidentId: alerts.incidentId, groupKey: alerts.groupKey, route: alerts.route })
             .from(alerts)
             .where(and(eq(alerts.source, source), eq(alerts.dedupKey, dedupKey), eq(alerts.occurrence, occurrence), eq(alerts.status, 'firing')))
             .limit(1);
           return row ?? null;
         },
-        async groupState(incidentId, groupKey) {
-          const rows = await tx.execute<{ firing: number; total: number }>(dsql`
-            select count(*) filter (where status = 'firing')::int as firing, count(*)::int as total from (
-              select distinct on (source, dedup_key) status from alerts
-              where incident_id = ${incidentId} and group_key = ${groupKey}
-              order by source, dedup_key, id desc
-            ) latest`);
-          const r = (rows as unknown as Array<{ firing: number; total: number }>)[0];
-          return { firing: r?.firing ?? 0, total: r?.total ?? 0 };
-        },
+        groupState: (incidentId, groupKey) => groupState(tx as unknown as Db, incidentId, groupKey),
         audit: (entry: AuditEntry) => appendAudit(tx, entry, clock.now()),
         enqueue: (item: WorkItem) => enqueueWork(tx, item, enqueued),
       }),
@@ -126,6 +129,10 @@ export class PostgresAlertStore implements AlertStore {
   async markPosted(ids: number[], at: Date) {
     if (ids.length === 0) return;
     await scoped(this.db).update(alerts).set({ postedAt: at }).where(dsql`${alerts.id} in ${ids}`);
+  }
+
+  groupState(incidentId: number, groupKey: string) {
+    return groupState(scoped(this.db), incidentId, groupKey);
   }
 
   async counts(incidentId: number) {

@@ -66,7 +66,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
   if (response) blocks.splice(3, 0, response);
   if (i.lastStatus && i.status === 'open') blocks.push({ type: 'context', elements: [md(`*Latest status:* ${esc(truncate(i.lastStatus, 2800))}`)] });
   if (i.status === 'resolved') {
-    blocks.push({ type: 'section', text: md(`*Resolved* by ${i.resolvedBy ? mention(i.resolvedBy) : '—'} at ${i.resolvedAt ? formatDesk(i.resolvedAt, policy.timezone) : '—'}\n${esc(i.resolution ?? '')}`) });
+    blocks.push({ type: 'section', text: md(`*Resolved* by ${i.resolvedBy ? (/^[UW][A-Z0-9]+$/.test(i.resolvedBy) ? mention(i.resolvedBy) : esc(i.resolvedBy)) : '—'} at ${i.resolvedAt ? formatDesk(i.resolvedAt, policy.timezone) : '—'}\n${esc(i.resolution ?? '')}`) });
   }
   const ic = commander(i);
   return { text: `${view.ref} ${severityLabel(policy, i.severity)}: ${esc(truncate(i.title, 150))} — IC ${ic ? mention(ic) : 'unassigned'}`, blocks };

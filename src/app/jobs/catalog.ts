@@ -6,7 +6,7 @@ import { nudge } from '../escalation/nudges.js';
 import { remindChecklist, renderChecklist } from '../escalation/regulatory-checklist.js';
 import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from '../setup-war-room.js';
 import { inviteToWarRoom, postNotice, reportUndeliveredNotice } from '../war-room-posts.js';
-import { postAlerts } from '../alerts.js';
+import { autoResolveGroup, postAlerts } from '../alerts.js';
 import { defineTimer, defineWork, type TimerDef } from './define.js';
 
 /**
@@ -42,6 +42,7 @@ export const WORK = {
   ),
   'incident.invite': defineWork(z.object({ incidentId: id, users: z.array(z.string()), groups: z.array(z.string()).optional() }), { run: (d, p, job) => inviteToWarRoom(d.incidents, p, job) }),
   'alerts.post': defineWork(incident, { run: (d, p, job) => postAlerts(d.alerts, p.incidentId, job) }),
+  'alerts.auto-resolve': defineWork(z.object({ incidentId: id, groupKey: z.string().min(1), source: z.string().min(1) }), { run: (d, p) => autoResolveGroup(d.alerts, p) }),
   'deploy.card': defineWork(z.object({ requestId: id }), { run: (d, p, job) => renderDeployCard(d.deploys, p.requestId, job.retry) }),
   'user.dm': defineWork(z.object({ userId: z.string().min(1), text: z.string().min(1) }), { run: (d, p) => d.incidents.chat.notifyUser(p.userId, p.text) }),
   'pager.event': defineWork(z.object({ incidentId: id, action: z.enum(['acknowledge', 'resolve']) }), { run: (d, p) => pagerFollowUp(d.incidents, p.incidentId, p.action) }),

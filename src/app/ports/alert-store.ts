@@ -35,7 +35,7 @@ export interface AlertTx {
   /** The most recently declared open incident of the service. */
   openIncidentOfService(service: string): Promise<number | null>;
   /** The incident the firing record of this alert joined. */
-  firingRecord(source: string, dedupKey: string, occurrence: string): Promise<{ incidentId: number | null; groupKey: string } | null>;
+  firingRecord(source: string, dedupKey: string, occurrence: string): Promise<{ incidentId: number | null; groupKey: string; route: string } | null>;
   /** Alerts of the group in the incident whose latest record still fires, and how many it had in all. */
   groupState(incidentId: number, groupKey: string): Promise<{ firing: number; total: number }>;
   audit(entry: AuditEntry): Promise<number>;
@@ -48,4 +48,6 @@ export interface AlertStore {
   unposted(incidentId: number, limit: number): Promise<AlertRow[]>;
   markPosted(ids: number[], at: Date): Promise<void>;
   counts(incidentId: number): Promise<{ firing: number; resolved: number }>;
+  /** As AlertTx.groupState, outside a batch (the auto-resolve job checks again). */
+  groupState(incidentId: number, groupKey: string): Promise<{ firing: number; total: number }>;
 }
