@@ -22,14 +22,14 @@ const h = useHarness({
 const ZERO = '0001-01-01T00:00:00Z';
 const startsAt = new Date(Date.now() - 60_000).toISOString();
 
-const alert = (i: number, status: 'firing' | 'resolved' = 'firing') => ({
+const alert = (i: number, status: 'firing' | 'resolved' = 'firing', alertname = 'NsccCollateralDemand') => ({
   status,
-  labels: { alertname: 'NsccCollateralDemand', severity: 'critical', service: 'order-routing', instance: `clearing-gw-${i}` },
+  labels: { alertname, severity: 'critical', service: 'order-routing', instance: `clearing-gw-${i}` },
   annotations: { summary: `Collateral demand over threshold (gateway ${i})` },
   startsAt,
   endsAt: status === 'firing' ? ZERO : new Date().toISOString(),
   generatorURL: `http://prometheus:9090/graph?g0.expr=nscc_collateral_demand&i=${i}`,
-  fingerprint: `f${String(i).padStart(15, '0')}`,
+  fingerprint: `${alertname.slice(0, 1)}${String(i).padStart(15, '0')}`,
 });
 
 const payload = (alerts: ReturnType<typeof alert>[]) => ({
@@ -106,5 +106,14 @@ describe('one Alertmanager group, one incident', () => {
     const [after] = await h.sql`select status from incidents where id = ${id}`;
     expect(after!['status']).toBe('open');
     expect(pages()).toBe(1);
+  });
+
+  it('the first alerts of a new group, delivered concurrently, still open one incident', async () => {
+    const before = (await h.sql`select count(*)::int as n from incidents`)[0]!['n'] as number;
+    const answers = await Promise.all(range(0, 6).map((i) => send([alert(i, 'firing', 'FixSessionDrops')])));
+    const outcomes = answers.map((a) => Object.keys(a.body.outcomes)[0]).sort();
+    expect(outcomes).toEqual(['declared', 'joined', 'joined', 'joined', 'joined', 'joined']);
+    expect(new Set(answers.map((a) => a.body.incidents[0])).size).toBe(1);
+    expect((await h.sql`select count(*)::int as n from incidents`)[0]!['n']).toBe(before + 1);
   });
 });
