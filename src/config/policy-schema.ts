@@ -2,29 +2,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration.js';
-import { ALERT_SEVERITIES, DEFAULT_GROUP_KEY, templateFields } from '../domain/alerts.js';
 import type { Policy } from '../domain/policy.js';
+import { alertsSchema } from './alerts-schema.js';
 import { calendarSchema, hhmm, isValidZone } from './calendar-schema.js';
+import { duration, groupHandle, responders, slackUser, slug } from './schema-parts.js';
+
+export { duration };
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.yml', import.meta.url));
 
-/** `30s`, `5m`, `4h`, `1h30m`, in milliseconds; also used for duration environment variables. */
-export const duration = z.string().transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
-
-const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U024BE7LH');
-const groupHandle = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a user-group handle like sre-oncall (no @)');
 const channelName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,79}$/, 'must be a Slack channel name without # (lowercase, digits, - and _)');
-const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - or _');
-
-const responders = z.strictObject({ users: z.array(slackUser).default([]), groups: z.array(groupHandle).default([]) });
 
 const sessionKindEnum = z.enum(['pre-market', 'regular', 'after-hours', 'overnight', 'weekend', 'holiday', 'closed']);
 
@@ -120,55 +107,6 @@ const complianceTask = z
       }
     }
   });
-
-const labelMatch = z.union([
-  z.strictObject({ equals: z.string() }),
-  z.strictObject({
-    regex: z.string().refine((r) => {
-      try {
-        new RegExp(r);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'is not a valid regular expression'),
-  }),
-  z.strictObject({ exists: z.boolean() }),
-]);
-
-/** One alert route (docs/alerts.md, "Routing and grouping"). */
-const alertRoute = z
-  .strictObject({
-    name: slug.max(64),
-    match: z
-      .strictObject({
-        source: z.array(z.string().min(1)).default([]),
-        severity: z.array(z.enum(ALERT_SEVERITIES)).default([]),
-        labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a label name'), labelMatch).default({}),
-      })
-      .optional(),
-    action: z.enum(['declare', 'attach', 'drop']),
-    severity: z.string().regex(/^sev[1-9]$/, 'severity ids are sev1 … sev9').optional(),
-    service: slug.optional(),
-    responders: responders.default({ users: [], groups: [] }),
-    fallback: z.enum(['declare', 'drop']).default('drop'),
-    group_key: z
-      .string()
-      .min(1)
-      .max(200)
-      .refine((t) => templateFields(t).every((f) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(f)), 'placeholders are {source}, {service}, {severity} or {<label name>}')
-      .default(DEFAULT_GROUP_KEY),
-    group_window: duration.default(30 * 60_000),
-    auto_resolve: z.boolean().default(false),
-  })
-  .superRefine((r, ctx) => {
-    const needsSeverity = r.action === 'declare' || (r.action === 'attach' && r.fallback === 'declare');
-    if (needsSeverity && !r.severity) ctx.addIssue({ code: 'custom', path: ['severity'], message: `a ${r.action} route${r.action === 'attach' ? ' with fallback: declare' : ''} needs a severity` });
-  });
-
-const alertsSchema = z.strictObject({
-  routes: z.array(alertRoute).min(1, 'define at least the default route').default([{ name: 'default', action: 'drop' } as never]),
-});
 
 const permission = z.strictObject({
   roles: z.array(slug).default([]),
