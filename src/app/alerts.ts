@@ -15,8 +15,10 @@ export interface AlertDeps {
   incidents: IncidentDeps;
 }
 
-/** Alert arrivals are listed in the war room at most once per this span per incident. */
+/** A war-room alert post waits this long after the first alert it lists, gathering the rest. */
 export const ALERT_POST_COALESCE_MS = 3000;
+/** Alerts one post claims (a bigger backlog is listed by the next). */
+const POST_MAX = 1000;
 /** Lines listed in one war-room post; the rest are counted. */
 const POST_LINES = 15;
 
@@ -68,8 +70,8 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
       result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
       if (incidentId !== null) {
         touched.add(incidentId);
-        const bucket = Math.floor(receivedAt.getTime() / ALERT_POST_COALESCE_MS);
-        await tx.enqueue({ kind: 'alerts.post', dedupeKey: `alerts-post-${incidentId}-${bucket}`, payload: { incidentId } });
+        // One post for every alert until it runs: the key changes only when a post claims alerts.
+        await tx.enqueue({ kind: 'alerts.post', dedupeKey: await tx.postKeyFor(incidentId), payload: { incidentId } });
         if (groupClear) {
           const state = await tx.groupState(incidentId, groupClear);
           const auto = policy.alerts.routes.find((r) => r.name === groupRoute)?.autoResolve ?? false;
@@ -180,14 +182,15 @@ export async function autoResolveGroup(deps: AlertDeps, p: { incidentId: number;
  */
 export async function postAlerts(deps: AlertDeps, incidentId: number, job: WorkRun): Promise<void> {
   if (job.attempt === 1) throw new TransientError('gathering alerts for one war-room post', ALERT_POST_COALESCE_MS);
-  const rows = await deps.alerts.unposted(incidentId, 1000);
-  if (rows.length === 0) return;
+  // The room first: waiting for it claims nothing, so alerts arriving meanwhile join this post.
   const channelId = await warRoomChannel(deps.incidents, incidentId, job.attempt - 1);
+  const rows = await deps.alerts.claimForPost(incidentId, job.dedupeKey, deps.incidents.clock.now(), POST_MAX);
+  if (rows.length === 0) return;
   const counts = await deps.alerts.counts(incidentId);
   await deps.incidents.chat.postNotice({ channelId }, alertPostText(rows, counts), { key: job.dedupeKey, retry: job.attempt > 2 });
-  await deps.alerts.markPosted(rows.map((r) => r.id), deps.incidents.clock.now());
-  if (rows.length === 1000) {
-    await deps.incidents.store.enqueue({ kind: 'alerts.post', dedupeKey: `alerts-post-${incidentId}-after-${rows[rows.length - 1]!.id}`, payload: { incidentId } });
+  // More than one post holds: the rest go in the next one.
+  if (rows.length === POST_MAX) {
+    await deps.incidents.store.enqueue({ kind: 'alerts.post', dedupeKey: await deps.alerts.nextPostKey(incidentId), payload: { incidentId } });
   }
 }
 

@@ -1,16 +1,25 @@
-import { and, asc, eq, gte, isNull, sql as dsql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, isNull, sql as dsql } from 'drizzle-orm';
 import type { AlertRow, AlertStore, AlertTx, NewAlertRecord } from '../../app/ports/alert-store.js';
 import type { Clock } from '../../app/ports/clock.js';
 import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { AuditEntry } from '../../app/ports/audit.js';
+import { TransientError } from '../../domain/errors.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
 import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
-import { scoped } from './scoped-db.js';
+import { scoped, scopedTransaction } from './scoped-db.js';
 import { alerts, incidents } from './schema.js';
 
 /** Advisory lock class 4 (2 is the incident view, 3 a deploy request): an alert group (key: hashtext of the group key). */
 const GROUP_LOCK = 4;
+/** Advisory lock class 5: an incident's alert posts (shared by batches, exclusive for a claim). */
+const POST_LOCK = 5;
+
+/** Changes only when a post claims alerts: batches in between share one post. */
+async function postKey(q: Db, incidentId: number): Promise<string> {
+  const [row] = await q.select({ n: dsql<number>`count(*)::int` }).from(alerts).where(and(eq(alerts.incidentId, incidentId), isNotNull(alerts.postedAt)));
+  return `alerts-post-${incidentId}-${row?.n ?? 0}`;
+}
 
 function toRow(r: typeof alerts.$inferSelect): AlertRow {
   return {
@@ -79,6 +88,10 @@ export class PostgresAlertStore implements AlertStore {
             .returning({ id: alerts.id });
           return row?.id ?? null;
         },
+        async postKeyFor(incidentId) {
+          await tx.execute(dsql`select pg_advisory_xact_lock_shared(${POST_LOCK}, ${incidentId})`);
+          return postKey(tx as unknown as Db, incidentId);
+        },
         async settle(id, action, incidentId) {
           await tx.update(alerts).set({ action, incidentId }).where(eq(alerts.id, id));
         },
@@ -116,19 +129,29 @@ export class PostgresAlertStore implements AlertStore {
     );
   }
 
-  async unposted(incidentId: number, limit: number) {
-    const rows = await scoped(this.db)
-      .select()
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, incidentId), isNull(alerts.postedAt)))
-      .orderBy(asc(alerts.id))
-      .limit(limit);
-    return rows.map(toRow);
+  async claimForPost(incidentId: number, key: string, at: Date, limit: number) {
+    return scopedTransaction(this.db, async (tx) => {
+      const mine = () => tx.select().from(alerts).where(eq(alerts.postKey, key)).orderBy(asc(alerts.id));
+      const earlier = await mine();
+      if (earlier.length) return earlier.map(toRow); // a retry lists what the first attempt claimed
+      // Batches of this incident still being written hold the lock shared: come back when they
+      // have committed. Never wait in the lock's queue: a waiting exclusive lock would hold up the
+      // next batch's shared one, which may hold the audit lock another batch waits for.
+      const [got] = await tx.execute<{ ok: boolean }>(dsql`select pg_try_advisory_xact_lock(${POST_LOCK}, ${incidentId}) as ok`);
+      if (!(got as { ok: boolean } | undefined)?.ok) throw new TransientError(`alerts of INC-${incidentId} still being recorded`, 200);
+      const ids = tx
+        .select({ id: alerts.id })
+        .from(alerts)
+        .where(and(eq(alerts.incidentId, incidentId), isNull(alerts.postedAt)))
+        .orderBy(asc(alerts.id))
+        .limit(limit);
+      await tx.update(alerts).set({ postedAt: at, postKey: key }).where(inArray(alerts.id, ids));
+      return (await mine()).map(toRow);
+    });
   }
 
-  async markPosted(ids: number[], at: Date) {
-    if (ids.length === 0) return;
-    await scoped(this.db).update(alerts).set({ postedAt: at }).where(dsql`${alerts.id} in ${ids}`);
+  nextPostKey(incidentId: number) {
+    return postKey(scoped(this.db), incidentId);
   }
 
   groupState(incidentId: number, groupKey: string) {

@@ -240,12 +240,14 @@ export const alerts = pgTable(
     action: text('action').notNull(),
     groupKey: text('group_key').notNull(),
     incidentId: integer('incident_id'),
-    /** When the war room's coalesced alert post listed it. */
+    /** When a war-room alert post claimed it, and that post's key (alerts.post job's dedupe key). */
     postedAt: ts('posted_at'),
+    postKey: text('post_key'),
   },
   (t) => [
     uniqueIndex('alerts_dedupe_uq').on(t.source, t.dedupKey, t.status, t.occurrence),
     index('alerts_group_idx').on(t.groupKey, t.receivedAt),
     index('alerts_incident_idx').on(t.incidentId, t.postedAt),
+    index('alerts_post_key_idx').on(t.postKey),
   ],
 );

@@ -30,6 +30,11 @@ export interface AlertTx {
   /** Records the alert unless (source, dedup key, status, occurrence) was seen: the row id, or null for a resend. */
   insert(rec: NewAlertRecord): Promise<number | null>;
   settle(id: number, action: AlertOutcome, incidentId: number | null): Promise<void>;
+  /**
+   * The key of the war-room post that will list this incident's new alerts. Holds the incident's
+   * post lock (shared) until commit, so a post never claims alerts before this batch is visible.
+   */
+  postKeyFor(incidentId: number): Promise<string>;
   /** The open incident of the group whose latest alert came at or after `since` (the rolling window). */
   openGroupIncident(groupKey: string, since: Date): Promise<number | null>;
   /** The most recently declared open incident of the service. */
@@ -44,9 +49,13 @@ export interface AlertTx {
 
 export interface AlertStore {
   transaction<T>(fn: (tx: AlertTx) => Promise<T>): Promise<T>;
-  /** Alerts of the incident not yet listed in its war room, oldest first. */
-  unposted(incidentId: number, limit: number): Promise<AlertRow[]>;
-  markPosted(ids: number[], at: Date): Promise<void>;
+  /**
+   * Claims for the post `key` the incident's alerts not yet listed (oldest first, at most `limit`),
+   * waiting for batches still being written; a retry of the same post gets the same alerts.
+   */
+  claimForPost(incidentId: number, key: string, at: Date, limit: number): Promise<AlertRow[]>;
+  /** The key the next post of the incident's alerts goes by (see AlertTx.postKeyFor). */
+  nextPostKey(incidentId: number): Promise<string>;
   counts(incidentId: number): Promise<{ firing: number; resolved: number }>;
   /** As AlertTx.groupState, outside a batch (the auto-resolve job checks again). */
   groupState(incidentId: number, groupKey: string): Promise<{ firing: number; total: number }>;
