@@ -16,10 +16,11 @@ const DRAIN_LIMIT_BYTES = 4 * 1024 * 1024;
 const WEBHOOK_ID = /^[\x21-\x7e]{1,200}$/;
 
 /**
- * The raw body, or `null` when it is over `max` (the rest is read and dropped, up to a bound, so
- * the sender gets the 413 rather than a reset connection).
+ * The raw body; `too_large` when it is over `max` (the rest is read and dropped, up to a bound, so
+ * the sender gets the 413 rather than a reset connection); `dropped` when even that bound was
+ * passed and the connection was closed.
  */
-async function readRaw(req: IncomingMessage, max: number): Promise<Buffer | null> {
+async function readRaw(req: IncomingMessage, max: number): Promise<Buffer | 'too_large' | 'dropped'> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -29,11 +30,11 @@ async function readRaw(req: IncomingMessage, max: number): Promise<Buffer | null
     if (size > max) over = true;
     if (size > DRAIN_LIMIT_BYTES) {
       req.socket.destroy();
-      return null;
+      return 'dropped';
     }
     if (!over) chunks.push(chunk as Buffer);
   }
-  return over ? null : Buffer.concat(chunks);
+  return over ? 'too_large' : Buffer.concat(chunks);
 }
 
 /**
@@ -74,8 +75,8 @@ export function pagerDutyWebhookRoutes(deps: IncidentDeps, secret: string | unde
           return sendJson(res, 404, { error: 'not_configured', message: 'PagerDuty webhooks are not enabled here: set PAGERDUTY_WEBHOOK_SECRET to the subscription\'s signing secret.' });
         }
         const raw = await readRaw(req, PAGERDUTY_WEBHOOK_MAX_BYTES);
-        if (raw === null) {
-          if (res.destroyed) return;
+        if (raw === 'dropped') return;
+        if (raw === 'too_large') {
           return sendJson(res, 413, { error: 'payload_too_large', message: `The body is over ${PAGERDUTY_WEBHOOK_MAX_BYTES} bytes.`, limit_bytes: PAGERDUTY_WEBHOOK_MAX_BYTES });
         }
         const signature = header(req, 'x-pagerduty-signature');
