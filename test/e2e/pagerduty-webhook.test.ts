@@ -45,6 +45,14 @@ describe('the endpoint: signatures, bodies, sizes, redeliveries', () => {
     }
   });
 
+  it("PagerDuty's test event (pagey.ping) is accepted and kept", async () => {
+    const ping = { event: { id: '01FKZOXA868SHYEE4DVNWB5P9W', event_type: 'pagey.ping', resource_type: 'pagey', occurred_at: new Date().toISOString(), agent: { id: 'PVE0ZR9', type: 'user_reference' }, client: null, data: { message: 'Hello from your friend Pagey!', type: 'ping' } } };
+    const sent = await h.pagerduty.sendWebhook(url(), SECRET, ping);
+    expect(sent).toMatchObject({ status: 202, body: { event_type: 'pagey.ping', incident: null, outcome: 'not_ours' } });
+    expect((await rows(sent.webhookId))[0]).toMatchObject({ event_type: 'pagey.ping', incident_id: null, pd_incident_id: null });
+    expect((await audits(sent.webhookId))[0]).toMatchObject({ actor: 'pagerduty:PagerDuty' });
+  });
+
   it('verifies X-PagerDuty-Signature: good, rotated (two, the second valid), wrong secret, missing, malformed', async () => {
     const event = () => h.pagerduty.webhookEvent('not-ours-signatures', 'incident.triggered');
     expect((await h.pagerduty.sendWebhook(url(), SECRET, event())).status).toBe(202);
@@ -136,6 +144,9 @@ describe('incident.acknowledged counts as the response', () => {
     expect((await h.pagerduty.sendWebhook(url(), SECRET, body, { webhookId: sent.webhookId })).status).toBe(200);
     const later = await h.pagerduty.sendWebhook(url(), SECRET, h.pagerduty.webhookEvent(key(id), 'incident.acknowledged', { agent: 'Omar Reyes' }));
     expect(later).toMatchObject({ status: 202, body: { outcome: 'already_answered' } });
+    const timeline = await h.command('/incident', 'timeline', { channel: room.channel_id, user: USERS.alice });
+    expect(JSON.stringify(timeline.body)).toContain('pagerduty:Jane Doe acknowledged in PagerDuty after');
+    expect(JSON.stringify(timeline.body)).toContain(`pagerduty:Jane Doe PagerDuty incident.acknowledged (#${h.pagerduty.alerts().get(key(id))!.number}): acknowledged`);
     const reply = await h.command('/incident', 'ack', { channel: room.channel_id, user: USERS.alice });
     expect(JSON.stringify(reply.body)).toContain(`INC-${id} was already answered by *Jane Doe*`);
     expect(await h.sql`select 1 from audit_events where incident_id = ${id} and action = 'incident.acknowledged'`).toHaveLength(1);
