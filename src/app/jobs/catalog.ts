@@ -5,7 +5,7 @@ import { fireStep, pagerFollowUp } from '../escalation/steps.js';
 import { nudge } from '../escalation/nudges.js';
 import { remindChecklist, renderChecklist } from '../escalation/regulatory-checklist.js';
 import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from '../setup-war-room.js';
-import { inviteToWarRoom, postNotice, reportUndeliveredNotice } from '../war-room-posts.js';
+import { inviteToWarRoom, postNotice, postResolveOffer, reportUndeliveredNotice } from '../war-room-posts.js';
 import { defineTimer, defineWork, type TimerDef } from './define.js';
 
 /**
@@ -39,6 +39,10 @@ export const WORK = {
     }),
     { run: (d, p, job) => postNotice(d.incidents, p, job), onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, p, f) },
   ),
+  'incident.resolve-offer': defineWork(z.object({ incidentId: id, text: z.string().min(1) }), {
+    run: (d, p, job) => postResolveOffer(d.incidents, p, job),
+    onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, { ...p, where: 'war-room' }, f),
+  }),
   'incident.invite': defineWork(z.object({ incidentId: id, users: z.array(z.string()) }), { run: (d, p, job) => inviteToWarRoom(d.incidents, p, job) }),
   'deploy.card': defineWork(z.object({ requestId: id }), { run: (d, p, job) => renderDeployCard(d.deploys, p.requestId, job.retry) }),
   'user.dm': defineWork(z.object({ userId: z.string().min(1), text: z.string().min(1) }), { run: (d, p) => d.incidents.chat.notifyUser(p.userId, p.text) }),
