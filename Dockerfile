@@ -9,6 +9,8 @@ ARG NODE_IMAGE=node:24-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall guards the Postgres driver against a crash on a closed socket.
+COPY scripts/patch-postgres.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run typecheck \
@@ -23,6 +25,7 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 COPY --chown=node:node package.json package-lock.json ./
+COPY --chown=node:node scripts/patch-postgres.mjs ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/src ./src

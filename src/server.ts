@@ -19,6 +19,8 @@ import type { Timers } from './app/ports/timers.js';
 import { TimerQueue } from './adapters/queue/timer-queue.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.js';
 import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
+import { registerResolveAction } from './adapters/slack/listeners/resolve-action.js';
+import { pagerDutyWebhookRoutes } from './http/pagerduty-webhook.js';
 import { asyncRoute } from './http/health.js';
 import { planCompliance, type ComplianceDeps } from './app/compliance.js';
 import { PostgresComplianceStore } from './adapters/postgres/compliance-store.js';
@@ -257,6 +259,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
     ...alertRoutes(alerts, alertSources(), opts.apiTokens ?? []),
+    ...pagerDutyWebhookRoutes(incidents, env.PAGERDUTY_WEBHOOK_SECRET),
     {
       path: '/metrics',
       method: 'GET',
@@ -299,6 +302,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     registerDeclareView(built, incidents);
     registerDeployWindow(built, deploys);
     registerEscalationActions(built, incidents);
+    registerResolveAction(built, incidents);
     registerCompliance(built, compliance);
     // Buttons from an older version of the bot, or forged payloads: a polite answer, not a timeout.
     const known = Object.values(ACTION).join('|');

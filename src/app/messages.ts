@@ -13,6 +13,22 @@ export function esc(text: string): string {
 
 export const mention = (userId: string): string => `<@${userId}>`;
 
+/** The audit actor of something a person did in PagerDuty (seen through its webhooks): an integration, not a Slack user. */
+export const PAGERDUTY_ACTOR_PREFIX = 'pagerduty:';
+
+/** `pagerduty:<name>`, the name on one line and at most 80 characters. */
+export function pagerDutyActor(name: string | null | undefined): string {
+  // eslint-disable-next-line no-control-regex -- one line, no control characters
+  const clean = (name ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  const short = [...clean].length > 80 ? `${[...clean].slice(0, 79).join('')}…` : clean;
+  return `${PAGERDUTY_ACTOR_PREFIX}${short || 'PagerDuty'}`;
+}
+
+/** Who responded, as Slack shows it: a user's mention, or the PagerDuty user's name in bold. */
+export function responderText(by: string): string {
+  return by.startsWith(PAGERDUTY_ACTOR_PREFIX) ? `*${esc(by.slice(PAGERDUTY_ACTOR_PREFIX.length))}*` : mention(by);
+}
+
 /** Who declared, as Slack shows it: the user's mention, or the integration's name. */
 export function declarerText(d: Declarer): string {
   if (d.kind === 'user') return mention(d.userId);

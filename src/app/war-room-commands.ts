@@ -118,6 +118,7 @@ const ACTION_TEXT: Record<string, (d: Record<string, unknown>, policy: Policy) =
   'escalation.step_fired': (d) => `escalation step ${Number(d['step']) + 1}: ${String(d['status'])}${Number(d['lateness_ms']) > 5000 ? ` (${Math.round(Number(d['lateness_ms']) / 1000)} s late)` : ''}`,
   'incident.status_nudged': () => 'reminded the IC to post a status update',
   'regulatory.checklist_opened': () => 'opened the regulatory checklist',
+  'pagerduty.webhook_received': (d) => `PagerDuty ${esc(String(d['event_type']))}${d['pd_number'] ? ` (#${Number(d['pd_number'])})` : ''}: ${esc(String(d['outcome']))}`,
   'warroom.ready': (d) => `opened the war room <#${String(d['channel'])}>`,
   'warroom.failed': (d) => `could not set up the war room: ${esc(String(d['error']))}`,
   'alert.received': (d) => `alert ${String(d['status'])} (${String(d['outcome'])}, route ${esc(String(d['route']))}): ${esc(String(d['title']))}`,

@@ -25,6 +25,12 @@ export async function postNotice(inc: IncidentDeps, p: NoticePayload, job: WorkR
   return inc.chat.postNotice({ channelId }, p.text, key);
 }
 
+/** A war-room notice with a **Resolve** button (PagerDuty resolved the incident), once. */
+export async function postResolveOffer(inc: IncidentDeps, p: { incidentId: number; text: string }, job: WorkRun): Promise<void> {
+  const channelId = await warRoomChannel(inc, p.incidentId, job.attempt);
+  return inc.chat.offerResolve(channelId, p.incidentId, p.text, { key: job.dedupeKey, retry: job.retry });
+}
+
 /** Invites people into the war room once it exists. */
 export async function inviteToWarRoom(inc: IncidentDeps, p: { incidentId: number; users: string[]; groups?: string[] | undefined }, job: WorkRun): Promise<void> {
   return inc.chat.invite(await warRoomChannel(inc, p.incidentId, job.attempt), p.users, p.groups ?? []);

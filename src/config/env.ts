@@ -48,6 +48,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   PAGERDUTY_EVENTS_URL: url(['https']).default('https://events.pagerduty.com/v2/enqueue'),
   PAGERDUTY_CA_FILE: z.string().optional(),
+  PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, 'must be the webhook subscription\'s signing secret (at least 16 characters)').optional(),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token (at least 16 characters)').optional(),
   TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +12125550100').optional(),
@@ -91,6 +92,7 @@ export const ENV_VARS: { [K in keyof Env]-?: VarDoc } = {
   LOG_LEVEL: { need: 'no', doc: 'pino level; secrets are redacted whatever the level', default: 'info' },
   PAGERDUTY_EVENTS_URL: { need: 'no', doc: 'PagerDuty Events API v2 endpoint (EU: events.eu.pagerduty.com); https only', default: 'https://events.pagerduty.com/v2/enqueue' },
   PAGERDUTY_CA_FILE: { need: 'no', doc: 'extra CA (PEM file) to trust for PagerDuty (a TLS-inspecting proxy)' },
+  PAGERDUTY_WEBHOOK_SECRET: { need: 'no', doc: 'signing secret of the PagerDuty webhook subscription (v3) that posts to /api/v1/alerts/pagerduty (docs/alerts.md); unset, that endpoint answers 404', secret: true },
   TWILIO_ACCOUNT_SID: { need: 'policy', doc: 'Twilio account SID (AC and 32 hex digits)' },
   TWILIO_AUTH_TOKEN: { need: 'policy', doc: 'Twilio auth token', secret: true },
   TWILIO_FROM: { need: 'policy', doc: 'Twilio sending number (E.164)', example: '+12125550100' },
@@ -230,6 +232,7 @@ export function secretsOf(config: Pick<Config, 'env'> & Partial<Pick<Config, 'ap
     env.SLACK_SIGNING_SECRET,
     env.SLACK_APP_TOKEN,
     env.TWILIO_AUTH_TOKEN,
+    env.PAGERDUTY_WEBHOOK_SECRET,
     ...(config.apiTokens ?? []).map((t) => t.value),
     ...Object.values(config.routingKeys ?? {}),
   ].filter((s): s is string => Boolean(s));

@@ -12,7 +12,7 @@
  * change events, images validation.
  */
 import { LocalServer, pollUntil, type Probe } from './listen.js';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -37,6 +37,23 @@ export interface FakeAlert {
   status: 'triggered' | 'acknowledged' | 'resolved';
   /** Trigger events accepted for this dedup_key (repeats included). */
   triggers: number;
+  /** The PagerDuty incident the alert opened: its id (P…), number and title (the summary). */
+  incidentId: string;
+  number: number;
+  title: string;
+}
+
+/** Who a webhook names: the agent (who did it) and, for escalated/reassigned, the new assignees. */
+export interface WebhookPeople {
+  agent?: string;
+  assignees?: string[];
+  escalationPolicy?: string;
+}
+
+export interface SentWebhook {
+  status: number;
+  body: any;
+  webhookId: string;
 }
 
 const tlsFile = (name: string) => readFileSync(new URL(`./tls/${name}`, import.meta.url), 'utf8');
@@ -50,6 +67,7 @@ export class FakePagerDuty {
   private alertsByKey = new Map<string, FakeAlert>();
   private faults: Array<{ status: FakePagerDutyFault; match?: (body: Record<string, any> | null) => boolean }> = [];
   private latencyMs = 0;
+  private incidentNumbers = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   private readonly https = new LocalServer('FakePagerDuty', () => createServer({ key: this.key, cert: this.cert }, (req, res) => this.handle(req, res)), 'https');
@@ -102,10 +120,101 @@ export class FakePagerDuty {
   }
 
   reset(): void {
+    this.incidentNumbers = 0;
     this.log = [];
     this.alertsByKey.clear();
     this.faults = [];
     this.latencyMs = 0;
+  }
+
+  // --- Webhooks (v3): PagerDuty telling warroom what happened there ----------------------------
+
+  /**
+   * The webhook (v3) body PagerDuty sends for `eventType` about the incident of `dedupKey` (its
+   * `incident_key`): the alert this fake holds, or a made-up incident for a key it never saw.
+   */
+  webhookEvent(dedupKey: string, eventType: string, people: WebhookPeople = {}): Record<string, any> {
+    const alert = this.alertsByKey.get(dedupKey) ?? this.newAlert('triggered', dedupKey);
+    const userRef = (name: string) => {
+      const id = `PU${createHmac('sha256', 'users').update(name).digest('hex').slice(0, 5).toUpperCase()}`;
+      return { html_url: `https://acme.pagerduty.com/users/${id}`, id, self: `https://api.pagerduty.com/users/${id}`, summary: name, type: 'user_reference' };
+    };
+    const status = eventType === 'incident.acknowledged' ? 'acknowledged' : eventType === 'incident.resolved' ? 'resolved' : alert.status;
+    return {
+      event: {
+        id: randomUUID(),
+        event_type: eventType,
+        resource_type: 'incident',
+        occurred_at: new Date().toISOString(),
+        agent: people.agent ? userRef(people.agent) : null,
+        client: null,
+        data: {
+          id: alert.incidentId,
+          type: 'incident',
+          self: `https://api.pagerduty.com/incidents/${alert.incidentId}`,
+          html_url: `https://acme.pagerduty.com/incidents/${alert.incidentId}`,
+          number: alert.number,
+          status,
+          incident_key: dedupKey,
+          created_at: new Date().toISOString(),
+          title: alert.title,
+          service: { html_url: 'https://acme.pagerduty.com/services/PSVC001', id: 'PSVC001', self: 'https://api.pagerduty.com/services/PSVC001', summary: 'Trading Platform', type: 'service_reference' },
+          assignees: (people.assignees ?? []).map(userRef),
+          escalation_policy: { html_url: 'https://acme.pagerduty.com/escalation_policies/PEP0001', id: 'PEP0001', self: 'https://api.pagerduty.com/escalation_policies/PEP0001', summary: people.escalationPolicy ?? 'Default', type: 'escalation_policy_reference' },
+          teams: [],
+          priority: null,
+          urgency: 'high',
+          conference_bridge: null,
+          resolve_reason: null,
+        },
+      },
+    };
+  }
+
+  /**
+   * Someone acknowledges (or resolves) the alert in PagerDuty's app: the alert changes state here
+   * and the returned body is the webhook PagerDuty sends about it (send it with `sendWebhook`).
+   */
+  actInApp(dedupKey: string, action: 'acknowledge' | 'resolve', agent: string): Record<string, any> {
+    const alert = this.alertsByKey.get(dedupKey);
+    if (!alert) throw new Error(`FakePagerDuty holds no alert ${dedupKey}`);
+    alert.status = action === 'acknowledge' ? 'acknowledged' : 'resolved';
+    return this.webhookEvent(dedupKey, action === 'acknowledge' ? 'incident.acknowledged' : 'incident.resolved', { agent });
+  }
+
+  /**
+   * Delivers a webhook to `url` as PagerDuty does: JSON body, `X-Webhook-Id` (reuse `webhookId` to
+   * redeliver), and `X-PagerDuty-Signature` with one `v1=` signature per secret (two while a secret
+   * rotates). `signature` overrides the header (`null`: none).
+   */
+  async sendWebhook(url: string, secrets: string | string[], body: unknown, opts: { webhookId?: string; signature?: string | null; raw?: string } = {}): Promise<SentWebhook> {
+    const raw = opts.raw ?? JSON.stringify(body);
+    const webhookId = opts.webhookId ?? randomUUID();
+    const signature = opts.signature !== undefined ? opts.signature : signWebhook(raw, secrets);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'PagerDuty-Webhook/V3.0',
+        'x-webhook-id': webhookId,
+        'x-webhook-subscription': 'PSUB001',
+        ...(signature !== null ? { 'x-pagerduty-signature': signature } : {}),
+      },
+      body: raw,
+    });
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, body: parsed, webhookId };
+  }
+
+  private newAlert(status: FakeAlert['status'], title: string): FakeAlert {
+    this.incidentNumbers += 1;
+    return { status, triggers: 0, incidentId: `Q${randomBytes(4).toString('hex').toUpperCase()}`, number: this.incidentNumbers, title };
   }
 
   waitFor<T>(probe: Probe<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
@@ -165,17 +274,17 @@ export class FakePagerDuty {
     const action = body.event_action as string;
     // PagerDuty makes up a dedup_key for a trigger without one and returns it.
     const dedupKey = typeof body.dedup_key === 'string' && body.dedup_key ? body.dedup_key : randomBytes(16).toString('hex');
-    this.apply(action, dedupKey);
+    this.apply(action, dedupKey, body.payload?.summary);
     record(202);
     send(res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
   }
 
-  private apply(action: string, dedupKey: string): void {
+  private apply(action: string, dedupKey: string, summary: unknown): void {
     const alert = this.alertsByKey.get(dedupKey);
     if (action === 'trigger') {
       // A repeat trigger for an open alert is deduplicated: same alert, status kept (an
       // acknowledged alert stays acknowledged). After a resolve, the key opens a new alert.
-      if (!alert) this.alertsByKey.set(dedupKey, { status: 'triggered', triggers: 1 });
+      if (!alert) this.alertsByKey.set(dedupKey, { ...this.newAlert('triggered', typeof summary === 'string' ? summary : dedupKey), triggers: 1 });
       else {
         alert.triggers += 1;
         if (alert.status === 'resolved') alert.status = 'triggered';
@@ -208,6 +317,11 @@ function validate(b: Record<string, any>): string[] {
   if (!SEVERITIES.includes(p.severity)) errors.push("'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')");
   if (b.links !== undefined && (!Array.isArray(b.links) || b.links.some((l: any) => !l || typeof l.href !== 'string'))) errors.push("'links' is invalid");
   return errors;
+}
+
+/** `v1=<hex HMAC-SHA256(secret, body)>`, comma-separated, one per secret (as PagerDuty signs during a rotation). */
+export function signWebhook(raw: string, secrets: string | string[]): string {
+  return (Array.isArray(secrets) ? secrets : [secrets]).map((s) => `v1=${createHmac('sha256', s).update(raw).digest('hex')}`).join(',');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

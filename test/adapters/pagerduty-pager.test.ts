@@ -77,7 +77,7 @@ describe('PagerDutyPager against the fake Events API (HTTPS)', () => {
       },
       links: [{ href: 'https://slack.example/archives/C1', text: 'War room' }],
     });
-    expect(fake.alerts().get('warroom-INC-42')).toEqual({ status: 'triggered', triggers: 1 });
+    expect(fake.alerts().get('warroom-INC-42')).toMatchObject({ status: 'triggered', triggers: 1 });
   });
 
   it('dedups two triggers into one alert, then acknowledges and resolves it with bare events', async () => {
@@ -85,7 +85,7 @@ describe('PagerDutyPager against the fake Events API (HTTPS)', () => {
     await p.send(page());
     await p.send(page({ summary: 'SEV1 INC-42: still failing' }));
     expect(fake.alerts().size).toBe(1);
-    expect(fake.alerts().get('warroom-INC-42')).toEqual({ status: 'triggered', triggers: 2 });
+    expect(fake.alerts().get('warroom-INC-42')).toMatchObject({ status: 'triggered', triggers: 2 });
 
     await p.send(page({ action: 'acknowledge' }));
     expect(fake.alerts().get('warroom-INC-42')?.status).toBe('acknowledged');

@@ -31,7 +31,8 @@ describe('the production image', () => {
     const copies = runtime.split('\n').filter((l) => /^\s*(COPY|ADD)\b/.test(l));
     for (const c of copies) {
       expect(c).not.toMatch(/sandbox/);
-      if (!/--from=build/.test(c)) expect(c).toMatch(/^\s*COPY (--chown=\S+ )?package\.json package-lock\.json \.\/\s*$/);
+      // From the context: the manifests, and the postinstall that guards the Postgres driver.
+      if (!/--from=build/.test(c)) expect(c).toMatch(/^\s*COPY (--chown=\S+ )?(package\.json package-lock\.json \.\/|scripts\/patch-postgres\.mjs \.\/scripts\/)\s*$/);
     }
     expect(copies.some((c) => /--from=build \/app\/src \.\/src/.test(c))).toBe(true);
   });

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/adapters/redis/connections.js';
 import { DEFAULT_POLICY_PATH } from '../../src/config/policy-schema.js';
-import { ChildBot } from '../support/child-bot.js';
+import { ChildBot, freePort } from '../support/child-bot.js';
 import { ADMIN_URL, databaseUrl, dropDatabase, REDIS_URL, uniqueName, withAdmin } from '../support/databases.js';
 import { sign, startHarness, USERS, type Harness } from '../support/harness.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -40,13 +39,7 @@ function child(env: Record<string, string>, dbUrl = h.dbUrl): ChildBot {
   return c;
 }
 
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+const deadPort = freePort;
 
 async function closedProxy(url: string, defaultPort: number): Promise<TcpProxy> {
   const u = new URL(url);

@@ -10,7 +10,8 @@ import type { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { BOT_TOKEN, GATE_TOKEN, routingKeyFor, SIGNING_SECRET, TWILIO } from './harness.js';
 import { REDIS_URL } from './databases.js';
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (bound, read, released). */
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as AddressInfo).port;

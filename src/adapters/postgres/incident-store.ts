@@ -9,7 +9,7 @@ import type { EscalationAction } from '../../domain/escalation.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
 import { afterCommit, exclusiveSection, scoped } from './scoped-db.js';
-import { auditEvents, deliveries, escalationSteps, incidents, regulatoryChecklists } from './schema.js';
+import { auditEvents, deliveries, escalationSteps, incidents, pagerdutyWebhooks, regulatoryChecklists } from './schema.js';
 import { enqueueWork, withOutbox, type Enqueued, type OnCommitted, type Tx } from './outbox.js';
 
 export type { OnCommitted } from './outbox.js';
@@ -219,6 +219,17 @@ export class PostgresIncidentStore implements IncidentStore {
         return appendAudit(tx, entry, clock.now());
       },
       enqueue: (item: WorkItem) => enqueueWork(tx, item, enqueued),
+      async recordPagerDutyWebhook(r) {
+        const rows = await tx
+          .insert(pagerdutyWebhooks)
+          .values({ ...r, payload: r.payload as object })
+          .onConflictDoNothing({ target: pagerdutyWebhooks.webhookId })
+          .returning({ id: pagerdutyWebhooks.id });
+        return rows.length > 0;
+      },
+      async setPagerDutyWebhookOutcome(webhookId, outcome) {
+        await tx.update(pagerdutyWebhooks).set({ outcome }).where(eq(pagerdutyWebhooks.webhookId, webhookId));
+      },
     };
   }
 

@@ -251,3 +251,27 @@ export const alerts = pgTable(
     index('alerts_post_key_idx').on(t.postKey),
   ],
 );
+
+/**
+ * Every PagerDuty webhook (v3) delivery, once per `X-Webhook-Id`: a redelivery finds its row and
+ * does nothing. Written in the transaction of whatever the event causes (an acknowledgement).
+ */
+export const pagerdutyWebhooks = pgTable(
+  'pagerduty_webhooks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    webhookId: text('webhook_id').notNull(),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** PagerDuty's incident id (e.g. PGR0VU2) and incident_key, when the event is about an incident. */
+    pdIncidentId: text('pd_incident_id'),
+    incidentKey: text('incident_key'),
+    /** The warroom incident the event matched (its incident_key is warroom-INC-<id>), else null. */
+    incidentId: integer('incident_id'),
+    /** What warroom did with it (app/pagerduty-webhook.ts WebhookOutcome). */
+    outcome: text('outcome').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('pagerduty_webhooks_webhook_id_uq').on(t.webhookId), index('pagerduty_webhooks_incident_idx').on(t.incidentId)],
+);

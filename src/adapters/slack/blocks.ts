@@ -5,8 +5,8 @@ import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
 import type { ChecklistView, DeployRequestView, IncidentView } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
-import { declarerText, esc, mention, severityLabel } from '../../app/messages.js';
-import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeRoleTarget, encodeRun } from './ids.js';
+import { declarerText, esc, mention, PAGERDUTY_ACTOR_PREFIX, responderText, severityLabel } from '../../app/messages.js';
+import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeResolve, encodeRoleTarget, encodeRun } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
 export type Block = Record<string, unknown>;
@@ -39,7 +39,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
         md(`*Status*\n${statusText(i)}`),
         md(`*Severity*\n${severityLabel(policy, i.severity)}${sev ? ` — ${esc(sev.description)}` : ''}`),
         md(`*Declared by*\n${declarerText(i.declarer)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
-        md(i.acknowledgedAt ? `*Responded*\n${mention(i.acknowledgedBy!)} in ${humanDuration(i.responseMs ?? 0)}` : `*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
+        md(i.acknowledgedAt ? `*Responded*\n${respondedText(i.acknowledgedBy!)} in ${humanDuration(i.responseMs ?? 0)}` : `*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
         ...(i.service ? [md(`*Service*\n${esc(i.service)}`)] : []),
         ...(i.customerImpact ? [md(`*Customer impact*\n${esc(truncate(i.customerImpact, 1900))}`)] : []),
       ],
@@ -176,6 +176,26 @@ export function checklistCard(v: ChecklistView): { text: string; blocks: Block[]
     }
   }
   return { text: `Regulatory checklist for ${v.incidentRef}: ${state}`, blocks };
+}
+
+/** "<@U…>", or "Acknowledged in PagerDuty by *Jane Doe*" when the response came from PagerDuty. */
+function respondedText(by: string): string {
+  return by.startsWith(PAGERDUTY_ACTOR_PREFIX) ? `Acknowledged in PagerDuty by ${responderText(by)}` : mention(by);
+}
+
+/** A war-room notice with a **Resolve** button (PagerDuty resolved the incident: a human confirms here). */
+export function resolveOffer(incidentId: number, text: string): { text: string; blocks: Block[] } {
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: md(text) },
+      {
+        type: 'actions',
+        block_id: `resolve|${incidentId}`,
+        elements: [{ type: 'button', action_id: ACTION.resolve, style: 'primary', text: plain('Resolve', 75), value: encodeResolve(incidentId) }],
+      },
+    ],
+  };
 }
 
 /** Until someone responds: the deadline and an Acknowledge button (nothing once they have). */

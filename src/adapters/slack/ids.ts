@@ -3,6 +3,8 @@ export const ACTION = {
   roleTake: 'role_take',
   roleAssign: 'role_assign',
   acknowledge: 'incident_ack',
+  /** **Resolve** under "PagerDuty resolved …" in the war room. */
+  resolve: 'incident_resolve',
   deployApprove: 'deploy_approve',
   deployDeny: 'deploy_deny',
   checklistDone: 'checklist_done',
@@ -49,6 +51,12 @@ export function decodeChecklistItem(value: string | undefined): { incidentId: nu
 }
 export function decodeAck(value: string | undefined): number | null {
   const m = /^ack\|(\d{1,9})$/.exec(value ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+export const encodeResolve = (incidentId: number): string => `resolve|${incidentId}`;
+export function decodeResolve(value: string | undefined): number | null {
+  const m = /^resolve\|(\d{1,9})$/.exec(value ?? '');
   return m ? Number(m[1]) : null;
 }
 

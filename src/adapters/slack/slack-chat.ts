@@ -3,7 +3,7 @@ import { severityById, type Policy } from '../../domain/policy.js';
 import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import type { Logger } from '../../app/deps.js';
-import { announcement, checklistCard, complianceCard, deployCard, headerCard, type Block } from './blocks.js';
+import { announcement, checklistCard, complianceCard, deployCard, headerCard, resolveOffer, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
 import { classifySlackError, slackErrorCode } from './slack-errors.js';
 import { AUTH_ERRORS } from './slack-health.js';
@@ -244,6 +244,10 @@ export class SlackChat implements ChatPlatform {
   async postNotice(target: { channelId: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void> {
     const channel = 'channelId' in target ? target.channelId : await this.channelId(this.policy.channels[target.policyChannel]);
     await this.postOnce(channel, key, { text }, new Date(Date.now() - 3_600_000));
+  }
+
+  async offerResolve(channelId: string, incidentId: number, text: string, key: PostKey): Promise<void> {
+    await this.postOnce(channelId, key, resolveOffer(incidentId, text), new Date(Date.now() - 3_600_000));
   }
 
   async isGroupMember(handle: string, userId: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { severityById } from '../../domain/policy.js';
 import { formatDesk } from '../../domain/time.js';
 import { sessionLabel } from '../../domain/deploy-rules.js';
 import type { IncidentDeps } from '../deps.js';
-import { mention } from '../messages.js';
+import { PAGERDUTY_ACTOR_PREFIX, responderText } from '../messages.js';
 import type { IncidentTx } from '../ports/incident-store.js';
 
 /**
@@ -34,7 +34,9 @@ export async function startLadder(deps: IncidentDeps, tx: IncidentTx, incident: 
  * The first response stops the clock: an Acknowledge click, `/incident ack`, or an IC taking the
  * role. Bumps the generation (old timers become no-ops); steps marked `always` are carried over.
  */
-export async function recordResponse(deps: IncidentDeps, tx: IncidentTx, incident: Incident, by: string, how: 'acknowledged' | 'took Incident Commander'): Promise<boolean> {
+export type ResponseKind = 'acknowledged' | 'took Incident Commander' | 'acknowledged in PagerDuty';
+
+export async function recordResponse(deps: IncidentDeps, tx: IncidentTx, incident: Incident, by: string, how: ResponseKind): Promise<boolean> {
   const now = deps.clock.now();
   if (!respond(incident, by, now)) return false;
   const cancelled = await tx.cancelStaleSteps(incident.id, incident.generation);
@@ -56,11 +58,24 @@ export async function recordResponse(deps: IncidentDeps, tx: IncidentTx, inciden
     subject: incidentRef(incident.id),
     data: { how, response_ms: incident.responseMs, steps_stopped: stopped },
   });
-  const text = `:white_check_mark: ${mention(by)} ${how} after ${humanDuration(incident.responseMs ?? 0)} — the response clock stopped${stopped ? `; ${stopped} pending escalation step${stopped > 1 ? 's' : ''} cancelled` : ''}.`;
+  const text = `:white_check_mark: ${responderText(by)} ${how} after ${humanDuration(incident.responseMs ?? 0)} — the response clock stopped${stopped ? `; ${stopped} pending escalation step${stopped > 1 ? 's' : ''} cancelled` : ''}.`;
   await tx.enqueue({ kind: 'incident.notice', dedupeKey: `notice-${seq}`, payload: { incidentId: incident.id, where: 'war-room', text } });
-  if (incident.pagedServices.length) {
+  // An acknowledgement that came from PagerDuty needs no acknowledge sent back to it.
+  if (incident.pagedServices.length && !by.startsWith(PAGERDUTY_ACTOR_PREFIX)) {
     await tx.enqueue({ kind: 'pager.event', dedupeKey: `pd-ack-${incident.id}`, payload: { incidentId: incident.id, action: 'acknowledge' } });
   }
+  return true;
+}
+
+/**
+ * The acknowledgement itself, on an incident locked by the caller's transaction: the first
+ * response stops the ladder and re-renders the card; false when someone answered before.
+ * `/incident ack`, the Acknowledge button and PagerDuty's `incident.acknowledged` all come here.
+ */
+export async function acknowledgeLocked(deps: IncidentDeps, tx: IncidentTx, incident: Incident, by: string, how: ResponseKind = 'acknowledged'): Promise<boolean> {
+  if (!(await recordResponse(deps, tx, incident, by, how))) return false;
+  await tx.saveIncident(incident);
+  await tx.enqueue({ kind: 'incident.sync', dedupeKey: `sync-${incident.id}-v${incident.version}`, payload: { incidentId: incident.id } });
   return true;
 }
 
@@ -69,11 +84,9 @@ export async function acknowledge(deps: IncidentDeps, where: { incidentId: numbe
   return deps.store.transaction(async (tx) => {
     const incident = 'incidentId' in where ? await tx.lockIncident(where.incidentId) : await tx.lockIncidentByChannel(where.channelId);
     if (!incident) throw new DomainError('not_in_war_room', 'This channel is not an incident war room. Run `/incident ack` in the incident\'s #inc-… channel.');
-    if (!(await recordResponse(deps, tx, incident, by, 'acknowledged'))) {
-      return `${incidentRef(incident.id)} was already answered by ${mention(incident.acknowledgedBy!)} after ${humanDuration(incident.responseMs ?? 0)}.`;
+    if (!(await acknowledgeLocked(deps, tx, incident, by))) {
+      return `${incidentRef(incident.id)} was already answered by ${responderText(incident.acknowledgedBy!)} after ${humanDuration(incident.responseMs ?? 0)}.`;
     }
-    await tx.saveIncident(incident);
-    await tx.enqueue({ kind: 'incident.sync', dedupeKey: `sync-${incident.id}-v${incident.version}`, payload: { incidentId: incident.id } });
     return `Acknowledged ${incidentRef(incident.id)}. Escalation stopped; the response took ${humanDuration(incident.responseMs ?? 0)}.`;
   });
 }

@@ -5,7 +5,7 @@ import { fireStep, pagerFollowUp } from '../escalation/steps.js';
 import { nudge } from '../escalation/nudges.js';
 import { remindChecklist, renderChecklist } from '../escalation/regulatory-checklist.js';
 import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from '../setup-war-room.js';
-import { inviteToWarRoom, postNotice, reportUndeliveredNotice } from '../war-room-posts.js';
+import { inviteToWarRoom, postNotice, postResolveOffer, reportUndeliveredNotice } from '../war-room-posts.js';
 import { autoResolveGroup, postAlerts } from '../alerts.js';
 import { defineTimer, defineWork, type TimerDef } from './define.js';
 
@@ -40,6 +40,10 @@ export const WORK = {
     }),
     { run: (d, p, job) => postNotice(d.incidents, p, job), onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, p, f) },
   ),
+  'incident.resolve-offer': defineWork(z.object({ incidentId: id, text: z.string().min(1) }), {
+    run: (d, p, job) => postResolveOffer(d.incidents, p, job),
+    onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, { ...p, where: 'war-room' }, f),
+  }),
   'incident.invite': defineWork(z.object({ incidentId: id, users: z.array(z.string()), groups: z.array(z.string()).optional() }), { run: (d, p, job) => inviteToWarRoom(d.incidents, p, job) }),
   'alerts.post': defineWork(incident, { run: (d, p, job) => postAlerts(d.alerts, p.incidentId, job) }),
   'alerts.auto-resolve': defineWork(z.object({ incidentId: id, groupKey: z.string().min(1), source: z.string().min(1) }), { run: (d, p) => autoResolveGroup(d.alerts, p) }),

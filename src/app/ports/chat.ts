@@ -44,6 +44,8 @@ export interface ChatPlatform {
   announce(view: IncidentView, key: PostKey, mentionGroups: string[]): Promise<{ channelId: string; ts: string }>;
   updateAnnouncement(channelId: string, ts: string, view: IncidentView): Promise<void>;
   postNotice(target: { channelId: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void>;
+  /** A notice in the war room with a **Resolve** button (the click runs the resolve use case). */
+  offerResolve(channelId: string, incidentId: number, text: string, key: PostKey): Promise<void>;
   /** A direct message; used to tell a declarer what went wrong. */
   notifyUser(userId: string, text: string): Promise<void>;
   /** Is the user in the user group (handle)? Membership is read from the platform each time. */

@@ -67,6 +67,20 @@ export interface Checklist {
   completedAt: Date | null;
 }
 
+/** One delivery of a PagerDuty webhook (v3), as kept: raw payload, what it was about, what it did. */
+export interface PagerDutyWebhookRecord {
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  pdIncidentId: string | null;
+  incidentKey: string | null;
+  /** The warroom incident it matched, if any. */
+  incidentId: number | null;
+  outcome: string;
+  payload: unknown;
+  receivedAt: Date;
+}
+
 /** One Postgres transaction: reads lock, writes, audit and enqueued work commit together. */
 export interface IncidentTx {
   insertSteps(incidentId: number, generation: number, severity: string, steps: PlannedStep[]): Promise<StepRow[]>;
@@ -87,6 +101,12 @@ export interface IncidentTx {
   saveIncident(incident: Incident): Promise<void>;
   audit(entry: AuditEntry): Promise<number>;
   enqueue(item: WorkItem): Promise<void>;
+  /**
+   * Keeps a PagerDuty webhook delivery; false when its webhook id was kept before (a redelivery).
+   * A concurrent delivery of the same id waits here for the first one's commit.
+   */
+  recordPagerDutyWebhook(record: PagerDutyWebhookRecord): Promise<boolean>;
+  setPagerDutyWebhookOutcome(webhookId: string, outcome: string): Promise<void>;
 }
 
 export interface IncidentStore {

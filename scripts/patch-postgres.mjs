@@ -1,0 +1,56 @@
+// Runs after `npm ci` (package.json "postinstall"). postgres.js 3.4.9 (the latest) can write to a
+// socket its connection has already closed: a write batched behind setImmediate fires after
+// closed() set `socket = null`, and the TypeError thrown from that immediate is uncatchable — it
+// takes the process down on a transient Postgres disconnect (porsager/postgres #1066, #1154,
+// #1208; unmerged fixes #1168, #1176, #1209). Seen here in test/faults/outages.test.ts. This
+// applies the guard of #1209 to every build of the driver: with no socket, the pending queries
+// are rejected with CONNECTION_CLOSED (the caller retries as for any outage) instead of crashing,
+// and closed() forgets the batched write it cancelled. Idempotent; fails loudly when the driver's
+// code is not the one this was written for, so an upgrade cannot silently drop the fix.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MARK = '/* warroom: null-socket guard */';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'postgres');
+
+const edits = [
+  {
+    what: 'nextWrite guards a closed socket',
+    from: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
+    to: `  function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      nextWriteTimer !== null && clearImmediate(nextWriteTimer)\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
+  },
+  {
+    what: 'closed() drops the cancelled batched write',
+    from: '    incomings = null\n    clearImmediate(nextWriteTimer)\n',
+    to: '    incomings = null\n    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n',
+  },
+];
+
+export function patchSource(source, file) {
+  if (source.includes(MARK)) return { source, changed: false };
+  let out = source;
+  for (const e of edits) {
+    const at = out.indexOf(e.from);
+    if (at < 0 || out.indexOf(e.from, at + 1) >= 0) throw new Error(`patch-postgres: ${file}: cannot apply "${e.what}" (the driver's code changed; check whether the upstream fix landed)`);
+    out = out.replace(e.from, e.to);
+  }
+  return { source: out, changed: true };
+}
+
+function main() {
+  if (!existsSync(root)) return; // not installed (yet): nothing to patch
+  const files = ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((f) => join(root, f)).filter((f) => existsSync(f));
+  if (files.length === 0) throw new Error('patch-postgres: no postgres/*/connection.js found');
+  let changed = 0;
+  for (const file of files) {
+    const r = patchSource(readFileSync(file, 'utf8'), file);
+    if (r.changed) {
+      writeFileSync(file, r.source);
+      changed += 1;
+    }
+  }
+  return changed;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
