@@ -1,8 +1,9 @@
 import { groupKeyOf, routeAlert, type Alert, type AlertOutcome, type AlertRoute } from '../domain/alerts.js';
 import { integrationDeclarer } from '../domain/declarer.js';
 import { TransientError } from '../domain/errors.js';
-import { incidentRef, resolve, TITLE_MAX } from '../domain/incident.js';
+import { incidentRef, TITLE_MAX } from '../domain/incident.js';
 import { declareIncident } from './declare-incident.js';
+import { recordResolution } from './resolution.js';
 import type { IncidentDeps } from './deps.js';
 import type { WorkRun } from './jobs/define.js';
 import { esc } from './messages.js';
@@ -156,20 +157,7 @@ export async function autoResolveGroup(deps: AlertDeps, p: { incidentId: number;
     const now = inc.clock.now();
     const actor = `integration:${sourceId(p.source)}`;
     const summary = `All ${state.total} alert${state.total === 1 ? '' : 's'} of group ${p.groupKey} resolved (auto_resolve).`;
-    resolve(incident, actor, summary, now);
-    incident.nextNudgeAt = null;
-    await tx.cancelStaleSteps(incident.id, incident.generation);
-    await tx.saveIncident(incident);
-    if (incident.pagedServices.length) {
-      await tx.enqueue({ kind: 'pager.event', dedupeKey: `pd-resolve-${incident.id}`, payload: { incidentId: incident.id, action: 'resolve' } });
-    }
-    const seq = await tx.audit({
-      actor,
-      action: 'incident.resolved',
-      incidentId: incident.id,
-      subject: incidentRef(incident.id),
-      data: { summary, auto_resolve: true, group_key: p.groupKey, duration_ms: now.getTime() - incident.declaredAt.getTime() },
-    });
+    const seq = await recordResolution(tx, incident, { actor, summary, now, data: { auto_resolve: true, group_key: p.groupKey } });
     const text = `:white_check_mark: *Resolved* automatically: all ${state.total} alert${state.total === 1 ? '' : 's'} of group \`${esc(p.groupKey)}\` have resolved and its route says \`auto_resolve: true\`.`;
     await tx.enqueue({ kind: 'incident.notice', dedupeKey: `notice-${seq}`, payload: { incidentId: incident.id, where: 'war-room', text } });
     await tx.enqueue({ kind: 'incident.sync', dedupeKey: `sync-${incident.id}-v${incident.version}`, payload: { incidentId: incident.id } });

@@ -1,11 +1,12 @@
 import { declaringUser } from '../domain/declarer.js';
 import { DomainError } from '../domain/errors.js';
-import { changeSeverity as changeSev, incidentRef, postStatus as post, resolve, validateFreeText, type Incident } from '../domain/incident.js';
+import { changeSeverity as changeSev, incidentRef, postStatus as post, validateFreeText, type Incident } from '../domain/incident.js';
 import { formatDesk } from '../domain/time.js';
 import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
 import { startLadder } from './escalation/ladder.js';
 import type { IncidentTx } from './ports/incident-store.js';
+import { recordResolution } from './resolution.js';
 import { esc, mention, roleLabel, severityLabel } from './messages.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { IncidentAction, Policy } from '../domain/policy.js';
@@ -88,20 +89,7 @@ export async function resolveIncident(deps: IncidentDeps, channelId: string, use
   await authorize(deps, channelId, userId, 'resolve');
   return inWarRoom(deps, channelId, async (tx, incident) => {
     const now = deps.clock.now();
-    resolve(incident, userId, summary, now);
-    incident.nextNudgeAt = null;
-    await tx.cancelStaleSteps(incident.id, incident.generation);
-    await tx.saveIncident(incident);
-    if (incident.pagedServices.length) {
-      await tx.enqueue({ kind: 'pager.event', dedupeKey: `pd-resolve-${incident.id}`, payload: { incidentId: incident.id, action: 'resolve' } });
-    }
-    const seq = await tx.audit({
-      actor: userId,
-      action: 'incident.resolved',
-      incidentId: incident.id,
-      subject: incidentRef(incident.id),
-      data: { summary, duration_ms: now.getTime() - incident.declaredAt.getTime() },
-    });
+    const seq = await recordResolution(tx, incident, { actor: userId, summary, now });
     const text = `:white_check_mark: *Resolved* by ${mention(userId)} at ${formatDesk(now, deps.policy.timezone)}: ${esc(summary)}`;
     await followUp(tx, incident, seq, text, false);
     return incident;
