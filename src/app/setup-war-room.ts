@@ -166,13 +166,14 @@ export async function reportSetupFailure(deps: IncidentDeps, incidentId: number,
   const incident = await deps.store.get(incidentId);
   if (!incident) return;
   const ref = incidentRef(incidentId);
-  await deps.store.recordWarRoom(incidentId, { failedAt: deps.clock.now() }, { actor: 'warroom', action: 'warroom.failed', incidentId, subject: ref, data: { error } });
   const text = `:warning: The war room for ${ref} could not be set up (${error}). The incident is recorded; open a channel by hand and tell #${deps.policy.channels.announcements}.`;
   const user = declaringUser(incident.declarer);
-  // The announcements channel always hears it; a user declarer is also told directly (an integration has no DM).
-  const results = await Promise.allSettled([
-    ...(user ? [deps.chat.notifyUser(user, text)] : []),
-    deps.chat.postNotice({ policyChannel: 'announcements' }, text, { key: `setup-failed-${incidentId}`, retry: false }),
-  ]);
-  for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason, incident: ref }, 'could not report a war-room failure');
+  // Queued, not posted from here: when Slack itself is the failure (a revoked token), the queue
+  // retries with backoff and the report arrives once Slack works again. The announcements
+  // channel always hears it; a user declarer is also told directly (an integration has no DM).
+  if (user) await deps.store.enqueue({ kind: 'user.dm', dedupeKey: `setup-failed-dm-${incidentId}`, payload: { userId: user, text } });
+  await deps.store.enqueue({ kind: 'incident.notice', dedupeKey: `setup-failed-${incidentId}`, payload: { incidentId, where: 'announcements', text } });
+  // Recorded after the reports are queued: a crash in between re-runs this, and the dedupe keys
+  // keep the reports to one each.
+  await deps.store.recordWarRoom(incidentId, { failedAt: deps.clock.now() }, { actor: 'warroom', action: 'warroom.failed', incidentId, subject: ref, data: { error } });
 }

@@ -11,7 +11,7 @@
  * scopes it per service; tests use distinct keys). Left out: rate limits unless `failNext(429)`,
  * change events, images validation.
  */
-import { LocalServer, pollUntil, type Probe } from './listen.js';
+import { LocalServer, pollUntil, readResponse, type Probe } from './listen.js';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -202,14 +202,7 @@ export class FakePagerDuty {
       },
       body: raw,
     });
-    const text = await res.text();
-    let parsed: any = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = text;
-    }
-    return { status: res.status, body: parsed, webhookId };
+    return { ...(await readResponse(res)), webhookId };
   }
 
   private newAlert(status: FakeAlert['status'], title: string): FakeAlert {

@@ -49,6 +49,17 @@ export class LocalServer {
   }
 }
 
+/** An HTTP answer as a test reads it: its status, and its body as JSON when it is JSON, else text (null when empty). */
+export async function readResponse(res: Response): Promise<{ status: number; body: any }> {
+  const text = await res.text();
+  if (!text) return { status: res.status, body: null };
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}
+
 export type Probe<T> = () => T | undefined | false | null | Promise<T | undefined | false | null>;
 
 /**

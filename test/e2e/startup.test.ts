@@ -32,13 +32,13 @@ describe('secrets', () => {
   afterAll(() => h?.stop());
 
   it('never reach the logs, even when Slack errors echo requests', async () => {
-    h.slack.failNext('conversations.create', { error: 'invalid_auth' });
+    h.slack.failNext('conversations.create', { error: 'restricted_action' });
     const id = incidentIdFrom(await h.command('/incident', 'sev2 Secrets check', { user: USERS.bob }));
     await h.slack.waitFor(() => h.slack.dms(USERS.bob).some((m) => m.text.includes(`INC-${id}`)), 8000, 'failure reported');
     await h.command('/incident', 'sev9 bad');
     expect(h.logs.length).toBeGreaterThan(0);
     const all = h.logs.join('');
-    expect(all).toContain('invalid_auth');
+    expect(all).toContain('restricted_action');
     expect(all).not.toContain(BOT_TOKEN);
     expect(all).not.toContain(SIGNING_SECRET);
   });

@@ -1,6 +1,7 @@
 import { SlackHealth } from '../../src/adapters/slack/slack-health.js';
 import { describe, expect, it } from 'vitest';
-import { incidentIdFrom, useHarness, USERS } from '../support/harness.js';
+import { incidentIdFrom, SHORT_QUEUE, useHarness, USERS } from '../support/harness.js';
+import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
 
 const h = useHarness({ proxyDatabase: true });
 
@@ -33,10 +34,30 @@ describe('Postgres unavailable', () => {
     const after = await h.command('/incident', 'sev2 After the outage', { user: USERS.bob });
     expect(after.body.text).toMatch(/Declaring INC-\d+/);
     // …and nothing accepted before it is lost: its war room is complete.
-    const room = await h.warRoomReady(before, 15_000);
+    const room = await h.warRoomReady(before, 15_000).catch(async (err: Error) => {
+      const state = await h.sql`select ready_at, failed_at, channel_id, topic_set, invited, header_ts, pinned, announce_ts, rendered_version, version from incidents where id = ${before}`;
+      const work = await h.sql`select kind, status, attempts, last_error from work_items order by id`;
+      throw new Error(`${err.message}\nstate: ${JSON.stringify(state)}\nwork: ${JSON.stringify(work)}`);
+    });
     expect(room.channel_id).toBeTruthy();
     const [{ n }] = await h.sql`select count(*)::int as n from incidents where title = 'During the outage'` as unknown as [{ n: number }];
     expect(n).toBe(0);
+  }, 40_000);
+});
+
+describe('Postgres down for longer than the work retries', () => {
+  it('work that used up its retries on Postgres errors is queued again once Postgres is back', async () => {
+    // Slack is slow to create the channel, so the war-room work is in flight when Postgres goes.
+    h.slack.setLatency(300, 'conversations.create');
+    const id = incidentIdFrom(await h.command('/incident', 'sev4 Outlives the retries', { user: USERS.bob }));
+    h.pgProxy!.cut();
+    // Every retry of the work (SHORT_QUEUE: attempts with exponential backoff) fails while cut.
+    const retries = Array.from({ length: SHORT_QUEUE.attempts }, (_, i) => SHORT_QUEUE.backoffMs * 2 ** i).reduce((a, b) => a + b, 0);
+    await nothingMoreWithin(retries + TIMER_GRACE_MS, 'work succeeding while Postgres is cut');
+    h.pgProxy!.restore();
+    h.slack.setLatency(0, 'conversations.create');
+    const room = await h.warRoomReady(id, 15_000);
+    expect(h.slack.channel(room.channel_id)!.pins.size).toBe(1);
   }, 40_000);
 });
 
@@ -48,19 +69,17 @@ describe('Slack trouble', () => {
     expect((await ready()).status).toBe(503);
     expect(h.logs.join('')).toContain('Slack rejects the bot token');
     expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
-    // The token works again: without a restart, /readyz turns 200, the declarer and #incidents
-    // are told that the incident declared meanwhile has no war room (nothing lost silently), and
-    // the next declaration opens its war room as usual.
+    // The token works again: without a restart, /readyz turns 200 and the work owed meanwhile
+    // (retried with backoff, not dropped) goes out: the incident declared during the outage gets
+    // its war room.
+    await h.slack.waitFor(() => h.slack.calls('conversations.create').some((c) => c.error === 'invalid_auth') || null, 10_000, 'the setup refused while the token was revoked');
     h.slack.restoreToken();
     await h.slack.waitFor(async () => (await ready()).status === 200, SlackHealth.MAX_RECHECK_MS + 5000, 'readyz 200 again');
     expect(h.logs.join('')).toContain('connected to Slack');
-    const told = `:warning: The war room for INC-${id} could not be set up (conversations.create: invalid_auth).`;
-    await h.slack.waitFor(() => h.slack.channel('incidents')!.messages.some((m) => m.text.startsWith(told)) && h.slack.dms(USERS.alice).some((m) => m.text.startsWith(told)), 10_000, 'failure told');
-    const [audit] = await h.sql`select data->>'error' as error from audit_events where action = 'warroom.failed' and incident_id = ${id}`;
-    expect(audit!['error']).toContain('invalid_auth');
-    const next = incidentIdFrom(await h.command('/incident', 'sev4 After the token came back'));
-    const room = await h.warRoomReady(next, 15_000);
+    const room = await h.warRoomReady(id, 30_000);
     expect(h.slack.channel(room.channel_id)!.pins.size).toBe(1);
+    const [failed] = await h.sql`select count(*)::int as n from audit_events where action = 'warroom.failed' and incident_id = ${id}`;
+    expect(failed!['n']).toBe(0);
   }, 60_000);
 
   it('slow Slack (2 s per call): acks stay fast, the war room is built anyway', async () => {

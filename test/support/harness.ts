@@ -7,6 +7,7 @@ import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
 import type { Policy } from '../../src/domain/policy.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeSlack } from '../../src/sandbox/fake-slack.js';
+import { readResponse } from '../../src/sandbox/listen.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
@@ -98,15 +99,7 @@ export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.flo
 }
 
 async function post(url: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...sign(body), ...headers }, body });
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = text;
-  }
-  return { status: res.status, body: parsed };
+  return readResponse(await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...sign(body), ...headers }, body }));
 }
 
 export const SHORT_QUEUE = { attempts: 5, backoffMs: 100, reconcileEveryMs: 1000, concurrency: 4 };
@@ -220,15 +213,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return deleteRedisKeys(`${prefix}:*`);
     },
     async api(path, token = GATE_TOKEN) {
-      const res = await fetch(`${bot.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
-      const text = await res.text();
-      let body: any = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      return { status: res.status, body };
+      return readResponse(await fetch(`${bot.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } }));
     },
     async command(command, text, o = {}) {
       n += 1;

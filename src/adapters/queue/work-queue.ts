@@ -81,7 +81,10 @@ export class WorkQueue {
           attempts,
           backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 },
           removeOnComplete: true,
-          removeOnFail: 5000,
+          // Postgres keeps the outcome (work_items.status, last_error). A failed job left in Redis
+          // would keep its id: a row still pending after attempts that failed on Postgres itself
+          // (an outage longer than the retries) could never be re-queued by the reconciler.
+          removeOnFail: true,
           // The ordered lane runs incidents by number, whichever request committed first.
           ...(this.opts.ordered && incidentIdOf(item) !== null ? { priority: Math.min(2_097_151, Math.max(1, incidentIdOf(item)!)) } : {}),
         },

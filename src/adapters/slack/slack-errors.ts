@@ -3,6 +3,13 @@ import { PermanentError, TransientError } from '../../domain/errors.js';
 
 /** Slack platform errors worth a retry: they are about Slack's state, not our request. */
 const TRANSIENT_PLATFORM = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+/**
+ * The token is not accepted. Nothing succeeds until a human fixes it (SlackHealth says so loudly
+ * and /readyz turns 503), but that is about our credentials, not the request: the work is
+ * retried with the queue's backoff, so what was owed meanwhile (a war room, a report) goes out
+ * once the token works again instead of being dropped as a permanent failure.
+ */
+export const AUTH_CODES = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
 
 /**
  * Maps a WebClient failure onto the two things a caller can do about it: retry (after
@@ -21,6 +28,7 @@ export function classifySlackError(method: string, err: unknown): TransientError
       return new TransientError(`${method}: could not reach Slack (${(e as Error).message})`);
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown_error';
+      if (AUTH_CODES.has(code)) return new TransientError(`${method}: ${code} (the bot token is not accepted; retrying)`);
       return TRANSIENT_PLATFORM.has(code) ? new TransientError(`${method}: ${code}`) : new PermanentError(code, `${method}: ${code}`);
     }
     default:

@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../app/ports/logger.js';
-import { slackErrorCode } from './slack-errors.js';
+import { AUTH_CODES as AUTH_ERRORS, slackErrorCode } from './slack-errors.js';
 
 /** Slack errors that mean the token no longer works: nothing will succeed until a human acts. */
-export const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+export { AUTH_ERRORS };
 
 /**
  * Whether the bot's token works. A revoked token is not a reason to crash (a crash loop helps
