@@ -72,8 +72,8 @@ describe('Slack trouble while building the war room', () => {
     const id = incidentIdFrom(await h.command('/incident', 'sev2 Cannot create rooms', { user: USERS.carol }));
     await h.slack.waitFor(() => h.slack.dms(USERS.carol).some((m) => m.text.includes(`The war room for INC-${id} could not be set up`) && m.text.includes('restricted_action')), 8000, 'DM to declarer');
     await h.slack.waitFor(() => h.slack.channel('incidents')!.messages.some((m) => m.text.includes(`The war room for INC-${id} could not be set up`)), 8000, 'told #incidents');
-    const [row] = await h.sql`select action, data from audit_events where incident_id = ${id} and action = 'warroom.failed'`;
-    expect(row!['data']).toMatchObject({ error: expect.stringContaining('restricted_action') });
+    const row = await h.slack.waitFor(async () => (await h.sql`select action, data from audit_events where incident_id = ${id} and action = 'warroom.failed'`)[0], 5000, 'failure audited');
+    expect(row['data']).toMatchObject({ error: expect.stringContaining('restricted_action') });
     expect(await incidentsNamed('Cannot create rooms')).toBe(1);
   });
 });

@@ -100,8 +100,9 @@ describe('an integration declares an incident', () => {
     h.slack.failNext('conversations.create', { error: 'restricted_action' });
     const { incident } = await declare('sev2', 'Rooms cannot be created');
     await h.slack.waitFor(() => announcementsMention(`The war room for INC-${incident.id} could not be set up`), 8000, 'told #incidents');
-    const [row] = await h.sql`select actor from audit_events where incident_id = ${incident.id} and action = 'warroom.failed'`;
-    expect(row!['actor']).toBe('warroom');
+    // The reports are queued first, then the failure is recorded (a crash in between re-runs both).
+    const row = await h.slack.waitFor(async () => (await h.sql`select actor from audit_events where incident_id = ${incident.id} and action = 'warroom.failed'`)[0], 5000, 'failure audited');
+    expect(row['actor']).toBe('warroom');
     for (const t of userTargets()) expect(SEEDED.has(t as never), t).toBe(true);
   });
 });
