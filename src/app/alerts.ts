@@ -1,6 +1,6 @@
 import { groupKeyOf, routeAlert, type Alert, type AlertOutcome, type AlertRoute } from '../domain/alerts.js';
 import { integrationDeclarer } from '../domain/declarer.js';
-import { TransientError } from '../domain/errors.js';
+import { Deferral } from '../domain/errors.js';
 import { incidentRef, TITLE_MAX } from '../domain/incident.js';
 import { declareIncident } from './declare-incident.js';
 import { recordResolution } from './resolution.js';
@@ -9,7 +9,8 @@ import type { WorkRun } from './jobs/define.js';
 import { esc } from './messages.js';
 import type { NormalisedBatch } from './ports/alert-source.js';
 import type { AlertRow, AlertStore, AlertTx } from './ports/alert-store.js';
-import { warRoomChannel } from './war-room-posts.js';
+import { warRoomThread } from './war-room-posts.js';
+import { syncIncidentView } from './setup-war-room.js';
 
 export interface AlertDeps {
   alerts: AlertStore;
@@ -80,8 +81,8 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
             // In a job of its own: resolving locks the incident, which must not wait behind this batch's audit lock.
             await tx.enqueue({ kind: 'alerts.auto-resolve', dedupeKey: `alerts-autoresolve-${incidentId}-${id}`, payload: { incidentId, groupKey: groupClear, source: alert.source } });
           } else if (state.firing === 0) {
-            const text = `:white_check_mark: All ${state.total} alert${state.total === 1 ? '' : 's'} of group \`${esc(groupClear)}\` have resolved. ${incidentRef(incidentId)} stays open: resolve it with \`/incident resolve <summary>\` once you are sure.`;
-            await tx.enqueue({ kind: 'incident.notice', dedupeKey: `alerts-clear-${incidentId}-${id}`, payload: { incidentId, where: 'war-room', text } });
+            const text = `:white_check_mark: All ${state.total} alert${state.total === 1 ? '' : 's'} of group \`${esc(groupClear)}\` have resolved. ${incidentRef(incidentId)} stays open until someone resolves it: click *Resolve* once you are sure (or \`/incident resolve <summary>\`).`;
+            await tx.enqueue({ kind: 'incident.resolve-offer', dedupeKey: `alerts-clear-${incidentId}-${id}`, payload: { incidentId, text, reason: 'alerts' } });
           }
         }
       }
@@ -169,13 +170,15 @@ export async function autoResolveGroup(deps: AlertDeps, p: { incidentId: number;
  * start only waits ({@link ALERT_POST_COALESCE_MS}), so every alert of the span is in the post.
  */
 export async function postAlerts(deps: AlertDeps, incidentId: number, job: WorkRun): Promise<void> {
-  if (job.attempt === 1) throw new TransientError('gathering alerts for one war-room post', ALERT_POST_COALESCE_MS);
+  if (job.attempt === 1) throw new Deferral('gathering alerts for one war-room post', ALERT_POST_COALESCE_MS);
   // The room first: waiting for it claims nothing, so alerts arriving meanwhile join this post.
-  const channelId = await warRoomChannel(deps.incidents, incidentId, job.attempt - 1);
+  const place = await warRoomThread(deps.incidents, incidentId, job.attempt - 1);
   const rows = await deps.alerts.claimForPost(incidentId, job.dedupeKey, deps.incidents.clock.now(), POST_MAX);
   if (rows.length === 0) return;
   const counts = await deps.alerts.counts(incidentId);
-  await deps.incidents.chat.postNotice({ channelId }, alertPostText(rows, counts), { key: job.dedupeKey, retry: job.attempt > 2 });
+  await deps.incidents.chat.postNotice(place, alertPostText(rows, counts), { key: job.dedupeKey, retry: job.attempt > 2 });
+  // The card's alert counts, re-rendered once per post rather than once per alert.
+  await syncIncidentView(deps.incidents, incidentId, true);
   // More than one post holds: the rest go in the next one.
   if (rows.length === POST_MAX) {
     await deps.incidents.store.enqueue({ kind: 'alerts.post', dedupeKey: await deps.alerts.nextPostKey(incidentId), payload: { incidentId } });

@@ -4,13 +4,14 @@ import { severityById } from '../domain/policy.js';
 import type { IncidentDeps } from './deps.js';
 import { declarerText, topicFor } from './messages.js';
 import { PERMANENT, PermanentError, TransientError } from '../domain/errors.js';
-import type { IncidentView } from './ports/chat.js';
+import type { AlertCounts, IncidentView } from './ports/chat.js';
 import type { WarRoomState } from './ports/incident-store.js';
 
 const MAX_NAME_SUFFIX = 20;
 
-export function viewOf(incident: Incident, state: WarRoomState | null): IncidentView {
-  return { incident, ref: incidentRef(incident.id), channelId: state?.channelId ?? null, channelName: state?.channelName ?? null };
+export function viewOf(incident: Incident, state: WarRoomState | null, alerts: AlertCounts | null = null): IncidentView {
+  const anyAlerts = alerts && alerts.firing + alerts.resolved > 0 ? alerts : null;
+  return { incident, ref: incidentRef(incident.id), channelId: state?.channelId ?? null, channelName: state?.channelName ?? null, alerts: anyAlerts };
 }
 
 /**
@@ -103,7 +104,7 @@ async function finishSetup(deps: IncidentDeps, incident: Incident, state: WarRoo
   const { store, chat, policy } = deps;
   const incidentId = incident.id;
   const channelId = state.channelId!;
-  const view = viewOf(incident, state);
+  const view = viewOf(incident, state, await store.alertCounts(incidentId));
 
   if (!state.topicSet) {
     await chat.setTopic(channelId, topicFor(policy, incident));
@@ -150,7 +151,7 @@ export async function syncIncidentView(deps: IncidentDeps, incidentId: number, f
     if (!incident || !state?.channelId) return; // the setup job renders it when the room exists
     // A burst of clicks queues many syncs; the first to run shows them all, the rest skip.
     if (!force && state.renderedVersion >= incident.version) return;
-    const view = viewOf(incident, state);
+    const view = viewOf(incident, state, await deps.store.alertCounts(incidentId));
     if (state.headerTs) await deps.chat.updateHeader(state.channelId, state.headerTs, view);
     if (state.topicSet) await deps.chat.setTopic(state.channelId, topicFor(deps.policy, incident));
     if (state.announceChannelId && state.announceTs) await deps.chat.updateAnnouncement(state.announceChannelId, state.announceTs, view);

@@ -1,9 +1,9 @@
 import { incidentRef } from '../domain/incident.js';
 import type { IncidentDeps } from './deps.js';
 import type { WorkRun } from './jobs/define.js';
-import { PERMANENT, PermanentError, TransientError } from '../domain/errors.js';
+import { Deferral, PERMANENT, PermanentError } from '../domain/errors.js';
 import { humanDuration } from '../domain/escalation.js';
-import type { PolicyChannel } from './ports/chat.js';
+import type { PolicyChannel, ResolveReason } from './ports/chat.js';
 
 export interface NoticePayload {
   incidentId: number;
@@ -26,9 +26,9 @@ export async function postNotice(inc: IncidentDeps, p: NoticePayload, job: WorkR
 }
 
 /** A war-room notice with a **Resolve** button (PagerDuty resolved the incident), once. */
-export async function postResolveOffer(inc: IncidentDeps, p: { incidentId: number; text: string }, job: WorkRun): Promise<void> {
+export async function postResolveOffer(inc: IncidentDeps, p: { incidentId: number; text: string; reason?: ResolveReason | undefined }, job: WorkRun): Promise<void> {
   const channelId = await warRoomChannel(inc, p.incidentId, job.attempt);
-  return inc.chat.offerResolve(channelId, p.incidentId, p.text, { key: job.dedupeKey, retry: job.retry });
+  return inc.chat.offerResolve(channelId, p.incidentId, p.text, p.reason ?? 'pagerduty', { key: job.dedupeKey, retry: job.retry });
 }
 
 /** Invites people into the war room once it exists. */
@@ -59,12 +59,22 @@ export const warRoomWaitTotalMs = (wait = WAR_ROOM_WAIT): number => Array.from({
  * still not there after {@link WAR_ROOM_WAIT}, the post fails for good.
  */
 export async function warRoomChannel(inc: IncidentDeps, incidentId: number, attempt: number): Promise<string> {
+  return (await warRoomPlace(inc, incidentId, attempt, false)).channelId;
+}
+
+/** The war room and its pinned card (for posts in the card's thread), once both exist. */
+export async function warRoomThread(inc: IncidentDeps, incidentId: number, attempt: number): Promise<{ channelId: string; threadTs: string }> {
+  const { channelId, headerTs } = await warRoomPlace(inc, incidentId, attempt, true);
+  return { channelId, threadTs: headerTs! };
+}
+
+async function warRoomPlace(inc: IncidentDeps, incidentId: number, attempt: number, needCard: boolean): Promise<{ channelId: string; headerTs: string | null }> {
   const state = await inc.store.warRoom(incidentId);
-  if (state?.channelId) return state.channelId;
+  if (state?.channelId && (!needCard || state.headerTs)) return { channelId: state.channelId, headerTs: state.headerTs };
   if (!state || state.failedAt) throw new PermanentError(PERMANENT.noWarRoom, `${incidentRef(incidentId)} has no war room`);
   const waitMs = warRoomWaitMs(attempt);
   if (waitMs === null) throw new PermanentError(PERMANENT.warRoomNotReady, `the war room of ${incidentRef(incidentId)} is still not set up after ${humanDuration(warRoomWaitTotalMs())}`);
-  throw new TransientError(`war room of ${incidentRef(incidentId)} not ready yet (start ${attempt})`, waitMs);
+  throw new Deferral(`war room of ${incidentRef(incidentId)} not ready yet (start ${attempt})`, waitMs);
 }
 
 /**

@@ -37,6 +37,17 @@ export class TransientError extends Error {
 }
 
 /**
+ * A planned wait, not a failure: come back after `retryAfterMs` (a post gathering what arrives
+ * meanwhile, a lock another transaction holds). Handled like a TransientError, logged at debug.
+ */
+export class Deferral extends TransientError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, retryAfterMs);
+    this.name = 'Deferral';
+  }
+}
+
+/**
  * `code` is one of {@link PERMANENT} when the app raises it; a vendor adapter passes the vendor's
  * own code through (Slack's `channel_not_found`, Twilio's `21211`, `pagerduty_400`), because
  * operators and the delivery records read it as the vendor wrote it.

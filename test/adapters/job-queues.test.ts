@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { DomainError } from '../../src/domain/errors.js';
+import { Deferral, DomainError, TransientError } from '../../src/domain/errors.js';
 import { connect } from '../../src/adapters/postgres/database.js';
 import { PostgresWorkStore } from '../../src/adapters/postgres/work-store.js';
 import { TimerQueue } from '../../src/adapters/queue/timer-queue.js';
@@ -12,7 +12,7 @@ import { pollUntil } from '../../src/sandbox/listen.js';
 import { cloneDatabase, REDIS_URL } from '../support/databases.js';
 
 /** The queues against real Postgres and Redis, with handlers that throw what the test needs. */
-const log = { info: () => {}, warn: () => {}, error: () => {} };
+const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 let db: Awaited<ReturnType<typeof cloneDatabase>>;
 let conn: ReturnType<typeof connect>;
 const prefix = `wrt-${randomBytes(4).toString('hex')}`;
@@ -94,6 +94,42 @@ describe('a DomainError is permanent at once', () => {
       expect(runs.filter((r) => r.kind === 'cmp-warn')).toHaveLength(3);
     } finally {
       await timers.close();
+    }
+  });
+});
+
+describe('a Deferral is a planned wait, not a failure', () => {
+  it('work: it comes back after the wait, logged at debug; a TransientError is a warning', async () => {
+    const lines: Array<{ level: string; msg?: string }> = [];
+    const at = (level: string) => (_obj: object, msg?: string) => void lines.push({ level, ...(msg ? { msg } : {}) });
+    const starts: number[] = [];
+    const queue = new WorkQueue({
+      redisUrl: REDIS_URL,
+      prefix,
+      store: new PostgresWorkStore(conn.db),
+      log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+      attempts: 8,
+      backoffMs: 10,
+      reconcileEveryMs: 60_000,
+      run: async (item, attempt) => {
+        starts.push(attempt);
+        if (attempt === 1) throw new Deferral('gathering', 50);
+        if (attempt === 2 && item.dedupeKey === 'transient-then-done') throw new TransientError('slack 500');
+      },
+      onFailed: async () => {},
+    });
+    try {
+      queue.start();
+      for (const key of ['deferred-then-done', 'transient-then-done']) {
+        const [row] = await conn.sql`insert into work_items (kind, dedupe_key, payload) values ('alerts.post', ${key}, ${JSON.stringify({ incidentId: 1 })}::jsonb) returning id`;
+        await queue.dispatch([{ id: Number(row!['id']), item: { kind: 'alerts.post', dedupeKey: key, payload: { incidentId: 1 } } }]);
+      }
+      await pollUntil('job-queues test', async () => (await conn.sql`select count(*)::int as n from work_items where dedupe_key in ('deferred-then-done', 'transient-then-done') and status = 'done'`)[0]!['n'] === 2, 5000, 'both done', () => []);
+      expect(lines.filter((l) => l.msg === 'work deferred')).toHaveLength(2);
+      expect(lines.filter((l) => l.level === 'debug').map((l) => l.msg)).toEqual(['work deferred', 'work deferred']);
+      expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['work failed; will retry']);
+    } finally {
+      await queue.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { isConnectionError, RedisConnections, retryDelayMs } from '../../src/ada
 function recorder() {
   const lines: Array<{ level: string; obj: Record<string, unknown>; msg?: string }> = [];
   const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, ...(msg ? { msg } : {}) });
-  return { lines, log: { info: at('info'), warn: at('warn'), error: at('error') } };
+  return { lines, log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6399'), { code: 'ECONNREFUSED' });

@@ -115,7 +115,9 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     expect(JSON.stringify(header.blocks)).toContain(`<${a.generatorURL.replace(/&/g, '&amp;')}|alertmanager — OrderRouterDown>`);
     await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-INC-${id}`, status: 202 }).length === 1, 5000, 'page');
     // The alert is listed in the war room.
-    await h.slack.waitFor(() => h.slack.channel(room.channel_id)!.messages.some((m) => m.text.includes('*1 alert* (1 firing, 0 resolved)')), 10_000, 'alert post');
+    const card = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
+    await h.slack.waitFor(() => card().replies.some((m) => m.text.includes('*1 alert* (1 firing, 0 resolved)')), 10_000, 'alert post in the card\'s thread');
+    await h.slack.waitFor(() => JSON.stringify(card().blocks).includes('*Alerts*\\n1 firing · 0 resolved'), 10_000, 'the card counts it');
 
     // A resend (Alertmanager's retry or repeat_interval) is a no-op with 202.
     const again = await postAlert('alertmanager', amPayload([a]));

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ALERT_POST_COALESCE_MS } from '../../src/app/alerts.js';
-import { GATE_TOKEN, useHarness } from '../support/harness.js';
+import { ACTION } from '../../src/adapters/slack/ids.js';
+import { RESOLVED_FROM_ALERTS } from '../../src/adapters/slack/listeners/resolve-action.js';
+import { GATE_TOKEN, USERS, useHarness } from '../support/harness.js';
 import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
 
 /**
  * A burst from one Alertmanager group: the first critical alert declares a Sev1 (war room, page),
  * fifty more of the same group join it (no second incident, no second page, a few coalesced
- * war-room posts), and when they have all resolved the war room hears it once.
+ * posts in the card's thread, the card's counts), and when they have all resolved the war room
+ * hears it once, with a Resolve button.
  */
 const TOKEN = 'alertmanager-token-for-tests-9ad2f4';
 const h = useHarness({
@@ -76,13 +79,20 @@ describe('one Alertmanager group, one incident', () => {
     expect({ joined, dups }).toEqual({ joined: 50, dups: 10 });
     for (const a of answers) expect(a.body.incidents).toEqual(a.body.accepted ? [`INC-${id}`] : []);
 
-    // Every alert listed in the war room, in a few coalesced posts.
-    const alertPosts = () => h.slack.channel(room.channel_id)!.messages.filter((m) => m.text.startsWith(':rotating_light:'));
+    // Every alert listed in the card's thread, in a few coalesced posts.
+    const card = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
+    const alertPosts = () => card().replies.filter((m) => m.text.startsWith(':rotating_light:'));
     const listed = () => alertPosts().reduce((sum, m) => sum + Number(/\*(\d+) alerts?\*/.exec(m.text)![1]), 0);
     await h.slack.waitFor(() => listed() === 51, 20_000, 'all 51 alerts listed');
     const n = alertPosts().length;
     expect(n).toBeLessThanOrEqual(4);
     expect((await h.sql`select count(*)::int as n from alerts where incident_id = ${id} and posted_at is null`)[0]!['n']).toBe(0);
+    expect(h.slack.channel(room.channel_id)!.messages.filter((m) => m.text.startsWith(':rotating_light:'))).toHaveLength(0);
+    // The card counts them, updated with each post, not with each alert.
+    const alertField = () => JSON.stringify(card().blocks).match(/\*Alerts\*\\n([^"]*)/)?.[1];
+    await h.slack.waitFor(() => alertField()?.startsWith('51 firing · 0 resolved'), 10_000, 'the card counts 51 firing');
+    const cardUpdates = h.slack.calls('chat.update').filter((c) => c.args['ts'] === room.header_ts).length;
+    expect(cardUpdates).toBeLessThanOrEqual(n + 2);
 
     // Nothing more: one incident from the group, one page, no further posts.
     await nothingMoreWithin(2 * ALERT_POST_COALESCE_MS + TIMER_GRACE_MS, 'a second incident, page or alert post');
@@ -99,12 +109,21 @@ describe('one Alertmanager group, one incident', () => {
     expect(done.reduce((s, a) => s + (a.body.outcomes.resolved ?? 0), 0)).toBe(51);
     const clear = () => h.slack.channel(room.channel_id)!.messages.filter((m) => m.text.includes('All 51 alerts of group'));
     await h.slack.waitFor(() => clear().length === 1, 20_000, 'all-clear line');
+    await h.slack.waitFor(() => alertField()?.startsWith('0 firing · 51 resolved'), 10_000, 'the card counts 51 resolved');
     await nothingMoreWithin(ALERT_POST_COALESCE_MS + TIMER_GRACE_MS, 'a second all-clear');
     expect(clear()).toHaveLength(1);
-    expect(clear()[0]!.text).toContain(`INC-${id} stays open`);
+    expect(clear()[0]!.text).toContain(`INC-${id} stays open until someone resolves it`);
     const [after] = await h.sql`select status from incidents where id = ${id}`;
     expect(after!['status']).toBe('open');
     expect(pages()).toBe(1);
+
+    // The all-clear offers Resolve; an SRE manager's click resolves it, saying why.
+    expect(JSON.stringify(clear()[0]!.blocks)).toContain(`"value":"resolve|${id}|alerts"`);
+    await h.clickInMessage(room.channel_id, clear()[0]!.ts, ACTION.resolve, USERS.erin, { value: `resolve|${id}|alerts`, blockId: `resolve|${id}` });
+    await h.slack.waitFor(async () => (await h.sql`select status from incidents where id = ${id}`)[0]!['status'] === 'resolved', 5000, 'resolved by the click');
+    const [resolved] = await h.sql`select resolved_by, resolution from incidents where id = ${id}`;
+    expect(resolved).toEqual({ resolved_by: USERS.erin, resolution: RESOLVED_FROM_ALERTS });
+    await h.pagerduty.waitFor(() => h.pagerduty.events({ action: 'resolve', dedupKey: `warroom-INC-${id}` }).length === 1, 5000, 'resolve sent to PagerDuty');
   });
 
   it('the first alerts of a new group, delivered concurrently, still open one incident', async () => {

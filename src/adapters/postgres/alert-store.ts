@@ -1,9 +1,10 @@
 import { and, asc, eq, gte, inArray, isNotNull, isNull, sql as dsql } from 'drizzle-orm';
 import type { AlertRow, AlertStore, AlertTx, NewAlertRecord } from '../../app/ports/alert-store.js';
+import type { AlertCounts } from '../../app/ports/chat.js';
 import type { Clock } from '../../app/ports/clock.js';
 import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { AuditEntry } from '../../app/ports/audit.js';
-import { TransientError } from '../../domain/errors.js';
+import { Deferral } from '../../domain/errors.js';
 import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
 import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
@@ -47,6 +48,16 @@ async function groupState(q: Db, incidentId: number, groupKey: string): Promise<
     ) latest`);
   const r = (rows as unknown as Array<{ firing: number; total: number }>)[0];
   return { firing: r?.firing ?? 0, total: r?.total ?? 0 };
+}
+
+/** Firing / resolved among the incident's alerts, by the latest record of each (source, dedup key). */
+export async function alertCounts(q: Db, incidentId: number): Promise<AlertCounts> {
+  const rows = await q.execute<{ firing: number; resolved: number }>(dsql`
+    select count(*) filter (where status = 'firing')::int as firing, count(*) filter (where status = 'resolved')::int as resolved from (
+      select distinct on (source, dedup_key) status from alerts where incident_id = ${incidentId} order by source, dedup_key, id desc
+    ) latest`);
+  const r = (rows as unknown as Array<{ firing: number; resolved: number }>)[0];
+  return { firing: r?.firing ?? 0, resolved: r?.resolved ?? 0 };
 }
 
 export class PostgresAlertStore implements AlertStore {
@@ -138,7 +149,7 @@ export class PostgresAlertStore implements AlertStore {
       // have committed. Never wait in the lock's queue: a waiting exclusive lock would hold up the
       // next batch's shared one, which may hold the audit lock another batch waits for.
       const [got] = await tx.execute<{ ok: boolean }>(dsql`select pg_try_advisory_xact_lock(${POST_LOCK}, ${incidentId}) as ok`);
-      if (!(got as { ok: boolean } | undefined)?.ok) throw new TransientError(`alerts of INC-${incidentId} still being recorded`, 200);
+      if (!(got as { ok: boolean } | undefined)?.ok) throw new Deferral(`alerts of INC-${incidentId} still being recorded`, 200);
       const ids = tx
         .select({ id: alerts.id })
         .from(alerts)
@@ -158,12 +169,7 @@ export class PostgresAlertStore implements AlertStore {
     return groupState(scoped(this.db), incidentId, groupKey);
   }
 
-  async counts(incidentId: number) {
-    const rows = await scoped(this.db).execute<{ firing: number; resolved: number }>(dsql`
-      select count(*) filter (where status = 'firing')::int as firing, count(*) filter (where status = 'resolved')::int as resolved from (
-        select distinct on (source, dedup_key) status from alerts where incident_id = ${incidentId} order by source, dedup_key, id desc
-      ) latest`);
-    const r = (rows as unknown as Array<{ firing: number; resolved: number }>)[0];
-    return { firing: r?.firing ?? 0, resolved: r?.resolved ?? 0 };
+  counts(incidentId: number) {
+    return alertCounts(scoped(this.db), incidentId);
   }
 }

@@ -7,6 +7,7 @@ import type { Checklist, ChecklistItemState, IncidentStore, IncidentTx, NewIncid
 import type { TimerSpec, WorkItem } from '../../app/jobs/catalog.js';
 import type { EscalationAction } from '../../domain/escalation.js';
 import type { Db } from './database.js';
+import { alertCounts } from './alert-store.js';
 import { appendAudit } from './audit-log.js';
 import { afterCommit, exclusiveSection, scoped } from './scoped-db.js';
 import { auditEvents, deliveries, escalationSteps, incidents, pagerdutyWebhooks, regulatoryChecklists } from './schema.js';
@@ -246,6 +247,10 @@ export class PostgresIncidentStore implements IncidentStore {
   async warRoom(id: number) {
     const [row] = await this.q.select().from(incidents).where(eq(incidents.id, id));
     return row ? toWarRoom(row) : null;
+  }
+
+  alertCounts(id: number) {
+    return alertCounts(this.q, id);
   }
 
   async channelCreated(id: number, channelId: string, channelName: string, next: WorkItem) {

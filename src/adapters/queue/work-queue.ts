@@ -1,6 +1,6 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { isPermanent, TransientError } from '../../domain/errors.js';
+import { Deferral, isPermanent, TransientError } from '../../domain/errors.js';
 import type { StoredWorkItem } from '../../app/jobs/define.js';
 import type { Logger } from '../../app/ports/logger.js';
 import type { WorkStore } from '../../app/ports/work-store.js';
@@ -130,7 +130,11 @@ export class WorkQueue {
       // A permanent error (a vendor's refusal, a DomainError, a payload that does not match its
       // kind) fails for good at once: retrying cannot change the answer.
       const final = isPermanent(err) || attempt >= (job.opts.attempts ?? 1);
-      if (!final) this.opts.log.warn({ kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt }, 'work failed; will retry');
+      if (!final) {
+        const about = { kind: stored.item.kind, key: stored.item.dedupeKey, ...incidentOf(stored.item), err: message, attempt };
+        if (err instanceof Deferral) this.opts.log.debug(about, 'work deferred');
+        else this.opts.log.warn(about, 'work failed; will retry');
+      }
       if (!isPermanent(err) && err instanceof TransientError && err.retryAfterMs !== null) {
         if (this.opts.ordered) {
           // Pause the lane; the job goes back to the head of the queue, order kept.

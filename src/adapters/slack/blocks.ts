@@ -3,7 +3,7 @@ import { commander } from '../../domain/incident.js';
 import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
-import type { ChecklistView, DeployRequestView, IncidentView } from '../../app/ports/chat.js';
+import type { ChecklistView, DeployRequestView, IncidentView, ResolveReason } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import { declarerText, esc, mention, PAGERDUTY_ACTOR_PREFIX, responderText, severityLabel } from '../../app/messages.js';
 import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeResolve, encodeRoleTarget, encodeRun } from './ids.js';
@@ -41,6 +41,7 @@ export function headerCard(policy: Policy, view: IncidentView): { text: string; 
         md(`*Declared by*\n${declarerText(i.declarer)}, ${formatDesk(i.declaredAt, policy.timezone)}`),
         md(i.acknowledgedAt ? `*Responded*\n${respondedText(i.acknowledgedBy!)} in ${humanDuration(i.responseMs ?? 0)}` : `*Respond by*\n${deadline ? formatClock(deadline, policy.timezone) : '—'}`),
         ...(i.service ? [md(`*Service*\n${esc(i.service)}`)] : []),
+        ...(view.alerts ? [md(`*Alerts*\n${view.alerts.firing} firing · ${view.alerts.resolved} resolved (listed in the thread)`)] : []),
         ...(i.customerImpact ? [md(`*Customer impact*\n${esc(truncate(i.customerImpact, 1900))}`)] : []),
       ],
     },
@@ -184,7 +185,7 @@ function respondedText(by: string): string {
 }
 
 /** A war-room notice with a **Resolve** button (PagerDuty resolved the incident: a human confirms here). */
-export function resolveOffer(incidentId: number, text: string): { text: string; blocks: Block[] } {
+export function resolveOffer(incidentId: number, text: string, reason: ResolveReason): { text: string; blocks: Block[] } {
   return {
     text,
     blocks: [
@@ -192,7 +193,7 @@ export function resolveOffer(incidentId: number, text: string): { text: string; 
       {
         type: 'actions',
         block_id: `resolve|${incidentId}`,
-        elements: [{ type: 'button', action_id: ACTION.resolve, style: 'primary', text: plain('Resolve', 75), value: encodeResolve(incidentId) }],
+        elements: [{ type: 'button', action_id: ACTION.resolve, style: 'primary', text: plain('Resolve', 75), value: encodeResolve(incidentId, reason) }],
       },
     ],
   };

@@ -1,3 +1,5 @@
+import type { ResolveReason } from '../../app/ports/chat.js';
+
 /** Every action_id and callback_id the bot registers, in one place. */
 export const ACTION = {
   roleTake: 'role_take',
@@ -54,10 +56,11 @@ export function decodeAck(value: string | undefined): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export const encodeResolve = (incidentId: number): string => `resolve|${incidentId}`;
-export function decodeResolve(value: string | undefined): number | null {
-  const m = /^resolve\|(\d{1,9})$/.exec(value ?? '');
-  return m ? Number(m[1]) : null;
+/** `resolve|<id>` under "Resolved in PagerDuty", `resolve|<id>|alerts` under "all alerts resolved". */
+export const encodeResolve = (incidentId: number, reason: ResolveReason): string => `resolve|${incidentId}${reason === 'alerts' ? '|alerts' : ''}`;
+export function decodeResolve(value: string | undefined): { incidentId: number; reason: ResolveReason } | null {
+  const m = /^resolve\|(\d{1,9})(\|alerts)?$/.exec(value ?? '');
+  return m ? { incidentId: Number(m[1]), reason: m[2] ? 'alerts' : 'pagerduty' } : null;
 }
 
 export const encodeRun = (runId: number): string => `run|${runId}`;

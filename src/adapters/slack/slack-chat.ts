@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { severityById, type Policy } from '../../domain/policy.js';
-import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey } from '../../app/ports/chat.js';
+import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey, ResolveReason } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import type { Logger } from '../../app/deps.js';
 import { announcement, checklistCard, complianceCard, deployCard, headerCard, resolveOffer, type Block } from './blocks.js';
@@ -241,13 +241,14 @@ export class SlackChat implements ChatPlatform {
     await this.call('chat.update', { channel: channelId, ts, ...announcement(this.policy, view, await this.mentions(groups)) });
   }
 
-  async postNotice(target: { channelId: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void> {
+  async postNotice(target: { channelId: string; threadTs?: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void> {
     const channel = 'channelId' in target ? target.channelId : await this.channelId(this.policy.channels[target.policyChannel]);
-    await this.postOnce(channel, key, { text }, new Date(Date.now() - 3_600_000));
+    const thread = 'channelId' in target && target.threadTs ? { thread_ts: target.threadTs } : {};
+    await this.postOnce(channel, key, { text, ...thread }, new Date(Date.now() - 3_600_000));
   }
 
-  async offerResolve(channelId: string, incidentId: number, text: string, key: PostKey): Promise<void> {
-    await this.postOnce(channelId, key, resolveOffer(incidentId, text), new Date(Date.now() - 3_600_000));
+  async offerResolve(channelId: string, incidentId: number, text: string, reason: ResolveReason, key: PostKey): Promise<void> {
+    await this.postOnce(channelId, key, resolveOffer(incidentId, text, reason), new Date(Date.now() - 3_600_000));
   }
 
   async isGroupMember(handle: string, userId: string): Promise<boolean> {

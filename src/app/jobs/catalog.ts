@@ -40,7 +40,7 @@ export const WORK = {
     }),
     { run: (d, p, job) => postNotice(d.incidents, p, job), onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, p, f) },
   ),
-  'incident.resolve-offer': defineWork(z.object({ incidentId: id, text: z.string().min(1) }), {
+  'incident.resolve-offer': defineWork(z.object({ incidentId: id, text: z.string().min(1), reason: z.enum(['pagerduty', 'alerts']).optional() }), {
     run: (d, p, job) => postResolveOffer(d.incidents, p, job),
     onFailed: (d, p, f) => reportUndeliveredNotice(d.incidents, { ...p, where: 'war-room' }, f),
   }),

@@ -3,6 +3,9 @@ import type { Incident } from '../../domain/incident.js';
 import type { ComplianceRunView } from './compliance-store.js';
 import type { DeployRequest } from './deploy-store.js';
 
+/** Why a **Resolve** button is offered: PagerDuty resolved it, or every alert of a group recovered. */
+export type ResolveReason = 'pagerduty' | 'alerts';
+
 /** A channel named in the policy (`channels.*`). */
 export type PolicyChannel = 'announcements' | 'compliance' | 'approvals';
 
@@ -12,6 +15,13 @@ export interface IncidentView {
   ref: string;
   channelId: string | null;
   channelName: string | null;
+  /** The alerts that joined the incident (the latest state of each); null when none did. */
+  alerts: AlertCounts | null;
+}
+
+export interface AlertCounts {
+  firing: number;
+  resolved: number;
 }
 
 /**
@@ -43,9 +53,10 @@ export interface ChatPlatform {
   pin(channelId: string, ts: string): Promise<void>;
   announce(view: IncidentView, key: PostKey, mentionGroups: string[]): Promise<{ channelId: string; ts: string }>;
   updateAnnouncement(channelId: string, ts: string, view: IncidentView): Promise<void>;
-  postNotice(target: { channelId: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void>;
+  /** A plain post; with `threadTs`, a reply in that thread. */
+  postNotice(target: { channelId: string; threadTs?: string } | { policyChannel: PolicyChannel }, text: string, key: PostKey): Promise<void>;
   /** A notice in the war room with a **Resolve** button (the click runs the resolve use case). */
-  offerResolve(channelId: string, incidentId: number, text: string, key: PostKey): Promise<void>;
+  offerResolve(channelId: string, incidentId: number, text: string, reason: ResolveReason, key: PostKey): Promise<void>;
   /** A direct message; used to tell a declarer what went wrong. */
   notifyUser(userId: string, text: string): Promise<void>;
   /** Is the user in the user group (handle)? Membership is read from the platform each time. */

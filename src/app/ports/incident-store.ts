@@ -3,6 +3,7 @@ import type { EscalationAction, PlannedStep } from '../../domain/escalation.js';
 import type { Incident } from '../../domain/incident.js';
 import type { TimerSpec, WorkItem } from '../jobs/catalog.js';
 import type { AuditEntry, AuditView } from './audit.js';
+import type { AlertCounts } from './chat.js';
 
 /** Progress of the war-room setup, recorded step by step so a retry resumes where it stopped. */
 export interface WarRoomState {
@@ -114,6 +115,8 @@ export interface IncidentStore {
   get(id: number): Promise<Incident | null>;
   findByChannel(channelId: string): Promise<Incident | null>;
   warRoom(id: number): Promise<WarRoomState | null>;
+  /** Firing / resolved of the alerts that joined the incident (the latest record of each). */
+  alertCounts(id: number): Promise<AlertCounts>;
   /** Records the channel and queues the rest of the setup, in one transaction. */
   channelCreated(id: number, channelId: string, channelName: string, next: WorkItem): Promise<void>;
   /** Incidents still waiting for their channel, oldest first. */

@@ -9,9 +9,11 @@ import { userMessage } from './reply.js';
 
 /** The resolution a **Resolve** click records (the button sits under "Resolved in PagerDuty"). */
 export const RESOLVED_FROM_PAGERDUTY = 'Resolved in PagerDuty; confirmed in Slack.';
+/** …and the one under "All N alerts of group … have resolved". */
+export const RESOLVED_FROM_ALERTS = 'All alerts of the group resolved; confirmed in Slack.';
 
 /**
- * **Resolve** under "Resolved in PagerDuty …": the normal resolve use case, with its permission
+ * **Resolve** under "Resolved in PagerDuty …" or "All N alerts … have resolved": the normal resolve use case, with its permission
  * check (the IC, the declarer or the policy's groups), as `/incident resolve` in the war room.
  */
 export function registerResolveAction(app: App, deps: IncidentDeps): void {
@@ -19,10 +21,10 @@ export function registerResolveAction(app: App, deps: IncidentDeps): void {
     await ack();
     let text: string;
     try {
-      const id = decodeResolve(action.value);
-      const incident = id === null ? null : await deps.store.get(id);
+      const target = decodeResolve(action.value);
+      const incident = target === null ? null : await deps.store.get(target.incidentId);
       if (!incident?.channelId) throw new DomainError('bad_action', 'That button is not one of mine any more; use `/incident resolve <summary>` in the war room.');
-      await resolveIncident(deps, incident.channelId, body.user.id, RESOLVED_FROM_PAGERDUTY);
+      await resolveIncident(deps, incident.channelId, body.user.id, target!.reason === 'alerts' ? RESOLVED_FROM_ALERTS : RESOLVED_FROM_PAGERDUTY);
       text = `${incidentRef(incident.id)} resolved. Thank you, ${mention(body.user.id)}.`;
     } catch (err) {
       text = userMessage(err, deps.log, { action: ACTION.resolve, user: body.user.id });
