@@ -20,6 +20,7 @@ import { TimerQueue } from './adapters/queue/timer-queue.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.js';
 import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
 import { registerResolveAction } from './adapters/slack/listeners/resolve-action.js';
+import { registerTriageActions } from './adapters/slack/listeners/triage-actions.js';
 import { pagerDutyWebhookRoutes } from './http/pagerduty-webhook.js';
 import { asyncRoute } from './http/health.js';
 import { planCompliance, type ComplianceDeps } from './app/compliance.js';
@@ -303,6 +304,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     registerDeployWindow(built, deploys);
     registerEscalationActions(built, incidents);
     registerResolveAction(built, incidents);
+    registerTriageActions(built, alerts);
     registerCompliance(built, compliance);
     // Buttons from an older version of the bot, or forged payloads: a polite answer, not a timeout.
     const known = Object.values(ACTION).join('|');

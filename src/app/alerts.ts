@@ -8,7 +8,7 @@ import type { IncidentDeps } from './deps.js';
 import type { WorkRun } from './jobs/define.js';
 import { esc } from './messages.js';
 import type { NormalisedBatch } from './ports/alert-source.js';
-import type { AlertRow, AlertStore, AlertTx } from './ports/alert-store.js';
+import type { AlertRow, AlertStore, AlertTx, TriageTouch } from './ports/alert-store.js';
 import { warRoomThread } from './war-room-posts.js';
 import { syncIncidentView } from './setup-war-room.js';
 
@@ -66,10 +66,11 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
         continue;
       }
       result.accepted += 1;
-      const { outcome, incidentId, groupClear, groupRoute } =
+      const { outcome, incidentId, groupClear, groupRoute, triage } =
         alert.status === 'firing' ? await onFiring(deps, tx, alert, route, groupKey, id, receivedAt) : await onResolved(tx, alert, route);
-      await tx.settle(id, outcome, incidentId);
+      await tx.settle(id, outcome, incidentId, triage?.id ?? null);
       result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+      if (triage) await tx.enqueue({ kind: 'alerts.triage', dedupeKey: triage.renderKey, payload: { triageId: triage.id } });
       if (incidentId !== null) {
         touched.add(incidentId);
         // One post for every alert until it runs: the key changes only when a post claims alerts.
@@ -91,7 +92,7 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
         action: 'alert.received',
         incidentId,
         subject: `${alert.source}:${alert.dedupKey}`,
-        data: { alert_id: id, status: alert.status, title: alert.title, severity: alert.severity, service: alert.service, route: route.name, group_key: groupKey, outcome },
+        data: { alert_id: id, status: alert.status, title: alert.title, severity: alert.severity, service: alert.service, route: route.name, group_key: groupKey, outcome, ...(triage ? { triage_id: triage.id } : {}) },
       });
     }
     if (batch.truncated > 0) {
@@ -104,7 +105,7 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
   return result;
 }
 
-type Decision = { outcome: AlertOutcome; incidentId: number | null; groupClear?: string; groupRoute?: string };
+type Decision = { outcome: AlertOutcome; incidentId: number | null; groupClear?: string; groupRoute?: string; triage?: TriageTouch };
 
 async function onFiring(deps: AlertDeps, tx: AlertTx, alert: Alert, route: AlertRoute, groupKey: string, alertId: number, now: Date): Promise<Decision> {
   if (route.action === 'drop') return { outcome: 'dropped', incidentId: null };
@@ -115,12 +116,23 @@ async function onFiring(deps: AlertDeps, tx: AlertTx, alert: Alert, route: Alert
     const existing = await tx.openIncidentOfService(route.service!);
     if (existing !== null) return { outcome: 'attached', incidentId: existing };
     if (route.fallback === 'drop') return { outcome: 'dropped', incidentId: null };
+    if (route.fallback === 'triage') return toTriage(tx, alert, route, groupKey, now);
   }
+  if (route.action === 'triage') return toTriage(tx, alert, route, groupKey, now);
   return { outcome: 'declared', incidentId: await declareFor(deps, tx, alert, route, alertId) };
+}
+
+/** Onto the group's triage post (a dismissed one keeps its alerts, quietly), or a new post. */
+async function toTriage(tx: AlertTx, alert: Alert, route: AlertRoute, groupKey: string, now: Date): Promise<Decision> {
+  const joined = await tx.joinTriage(groupKey, new Date(now.getTime() - route.groupWindowMs), now);
+  if (joined) return { outcome: joined.status === 'dismissed' ? 'dismissed' : 'triaged', incidentId: null, triage: joined };
+  const triage = await tx.openTriage({ groupKey, route: route.name, channel: route.channel, title: clip(alert.title, TITLE_MAX), severity: route.severity!, service: route.service ?? (alert.service ? clip(alert.service, 100) : null), at: now });
+  return { outcome: 'triaged', incidentId: null, triage };
 }
 
 async function onResolved(tx: AlertTx, alert: Alert, route: AlertRoute): Promise<Decision> {
   const firing = await tx.firingRecord(alert.source, alert.dedupKey, alert.occurrence);
+  if (!firing?.incidentId && firing?.triageId) return { outcome: 'resolved', incidentId: null, triage: await tx.touchTriage(firing.triageId) };
   if (!firing?.incidentId) return { outcome: route.action === 'drop' ? 'dropped' : 'resolved_unmatched', incidentId: null };
   return { outcome: 'resolved', incidentId: firing.incidentId, groupClear: firing.groupKey, groupRoute: firing.route };
 }

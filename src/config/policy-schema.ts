@@ -5,13 +5,12 @@ import { z } from 'zod';
 import type { Policy } from '../domain/policy.js';
 import { alertsSchema } from './alerts-schema.js';
 import { calendarSchema, hhmm, isValidZone } from './calendar-schema.js';
-import { duration, groupHandle, responders, slackUser, slug } from './schema-parts.js';
+import { channelName, duration, groupHandle, responders, slackUser, slug } from './schema-parts.js';
 
 export { duration };
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.yml', import.meta.url));
 
-const channelName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,79}$/, 'must be a Slack channel name without # (lowercase, digits, - and _)');
 
 const sessionKindEnum = z.enum(['pre-market', 'regular', 'after-hours', 'overnight', 'weekend', 'holiday', 'closed']);
 
@@ -317,6 +316,7 @@ export function parsePolicy(yamlText: string, source = 'policy'): Policy {
         service: r.service ?? null,
         responders: r.responders,
         fallback: r.fallback,
+        channel: r.channel ?? p.alerts.triage_channel,
         groupKey: r.group_key,
         groupWindowMs: r.group_window,
         autoResolve: r.auto_resolve,

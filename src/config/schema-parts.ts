@@ -17,3 +17,4 @@ export const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack
 export const groupHandle = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a user-group handle like sre-oncall (no @)');
 export const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - or _');
 export const responders = z.strictObject({ users: z.array(slackUser).default([]), groups: z.array(groupHandle).default([]) });
+export const channelName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,79}$/, 'must be a Slack channel name without # (lowercase, digits, - and _)');

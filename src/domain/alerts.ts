@@ -34,19 +34,21 @@ export interface AlertRouteMatch {
   labels: Record<string, LabelMatch>;
 }
 
-export type AlertAction = 'declare' | 'attach' | 'drop';
+export type AlertAction = 'declare' | 'triage' | 'attach' | 'drop';
 
 export interface AlertRoute {
   name: string;
   match: AlertRouteMatch;
   action: AlertAction;
-  /** declare: the incident's severity; attach: the severity of the fallback declaration. */
+  /** declare: the incident's severity; triage: what its Declare button declares; attach: the fallback's. */
   severity: string | null;
   /** The incident's service; null takes the alert's. */
   service: string | null;
   responders: { users: string[]; groups: string[] };
-  /** attach only: with no open incident of the service, `declare` (at `severity`) or `drop`. */
-  fallback: 'declare' | 'drop';
+  /** attach only: with no open incident of the service, `triage`, `declare` (at `severity`) or `drop`. */
+  fallback: 'triage' | 'declare' | 'drop';
+  /** The triage channel (name) for `triage`, and for `attach` falling back to it. */
+  channel: string;
   /** A template over `{source}`, `{service}`, `{severity}` and `{<label>}`. */
   groupKey: string;
   groupWindowMs: number;
@@ -108,4 +110,4 @@ export function templateFields(template: string): string[] {
 }
 
 /** What the ingest did with an alert, as recorded and audited. */
-export type AlertOutcome = 'declared' | 'joined' | 'attached' | 'dropped' | 'resolved' | 'resolved_unmatched';
+export type AlertOutcome = 'declared' | 'joined' | 'attached' | 'triaged' | 'dismissed' | 'dropped' | 'resolved' | 'resolved_unmatched';

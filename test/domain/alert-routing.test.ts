@@ -28,6 +28,7 @@ const route = (name: string, match: Partial<AlertRoute['match']> = {}, over: Par
   service: null,
   responders: { users: [], groups: [] },
   fallback: 'drop',
+  channel: 'alerts-triage',
   groupKey: '{source}/{alertname}/{service}',
   groupWindowMs: 1_800_000,
   autoResolve: false,
@@ -122,6 +123,15 @@ describe('alerts.routes in the policy', () => {
     expect(withRoutes([{ name: 'd', action: 'drop', group_window: '5x' }])).toThrow(/alerts\.routes\.0\.group_window/);
     expect(withRoutes([{ name: 'd', action: 'drop' }, { name: 'd', action: 'drop' }])).toThrow(/duplicate route name "d"/);
     expect(withRoutes([])).toThrow(/alerts\.routes: define at least the default route/);
+    expect(withRoutes([{ name: 'a', action: 'triage' }])).toThrow(/alerts\.routes\.0\.severity: a triage route \(what its Declare button declares\) needs a severity/);
+    expect(withRoutes([{ name: 'a', action: 'attach', service: 'clearing' }])).toThrow(/alerts\.routes\.0\.severity: an attach route with fallback: triage needs a severity/);
+    expect(withRoutes([{ name: 'a', action: 'triage', severity: 'sev3', channel: '#Triage' }])).toThrow(/alerts\.routes\.0\.channel: must be a Slack channel name/);
+  });
+
+  it('triage posts in the route\'s channel, else alerts.triage_channel', () => {
+    const p = structuredClone(base);
+    p.alerts = { triage_channel: 'noc-triage', routes: [{ name: 'a', match: { source: ['x'] }, action: 'triage', severity: 'sev3', channel: 'batch-triage' }, { name: 'd', action: 'triage', severity: 'sev4' }] };
+    expect(parsePolicy(stringify(p)).alerts.routes.map((r) => [r.action, r.channel, r.fallback])).toEqual([['triage', 'batch-triage', 'triage'], ['triage', 'noc-triage', 'triage']]);
   });
 
   it('the alerts scope exists and the default ci token does not have it', () => {

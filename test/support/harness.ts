@@ -60,7 +60,7 @@ export function seedWorkspace(slack: FakeSlack): void {
   slack.addUserGroup({ id: 'SSREONCALL', handle: 'sre-oncall', users: [USERS.alice, USERS.erin] });
   slack.addUserGroup({ id: 'STRADINGOC', handle: 'trading-oncall', users: [USERS.bob] });
   slack.addUserGroup({ id: 'SSEV1RESP', handle: 'sev1-responders', users: [USERS.alice, USERS.bob, USERS.erin] });
-  for (const name of ['incidents', 'compliance', 'deploy-approvals', 'general']) slack.addChannel({ name, members: Object.values(USERS) });
+  for (const name of ['incidents', 'compliance', 'deploy-approvals', 'general', 'alerts-triage']) slack.addChannel({ name, members: Object.values(USERS) });
 }
 
 export interface Harness {
@@ -84,7 +84,7 @@ export interface Harness {
   /** POSTs a signed interactivity payload. */
   interact(payload: Record<string, unknown>, to?: Warroom): Promise<{ status: number; body: any }>;
   /** Clicks a button or picks in a select of a message the bot posted. */
-  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string; to?: Warroom }): Promise<{ status: number; body: any }>;
+  clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string; selectedOption?: string; to?: Warroom }): Promise<{ status: number; body: any }>;
   /** Waits until the incident's war room is ready (setup job done) and returns its row. */
   warRoomReady(incidentId: number, timeoutMs?: number): Promise<{ channel_id: string; header_ts: string; channel_name: string }>;
   restartBot(extra?: Partial<WarroomOptions>): Promise<void>;
@@ -246,6 +246,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const action: Record<string, unknown> = { action_id: actionId, block_id: o.blockId ?? 'b', action_ts: `${Date.now() / 1000}` };
       if (o.value !== undefined) Object.assign(action, { type: 'button', value: o.value });
       if (o.selectedUser !== undefined) Object.assign(action, { type: 'users_select', selected_user: o.selectedUser });
+      if (o.selectedOption !== undefined) Object.assign(action, { type: 'static_select', selected_option: { text: { type: 'plain_text', text: o.selectedOption }, value: o.selectedOption } });
       return h.interact({
         type: 'block_actions',
         team: { id: 'T0001', domain: 'brokerage' },

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, isNotNull, isNull, sql as dsql } from 'drizzle-orm';
-import type { AlertRow, AlertStore, AlertTx, NewAlertRecord } from '../../app/ports/alert-store.js';
+import type { AlertRow, AlertStore, AlertTx, NewAlertRecord, TriageRow, TriageStatus, TriageTouch } from '../../app/ports/alert-store.js';
 import type { AlertCounts } from '../../app/ports/chat.js';
 import type { Clock } from '../../app/ports/clock.js';
 import type { WorkItem } from '../../app/jobs/catalog.js';
@@ -9,10 +9,14 @@ import type { Db } from './database.js';
 import { appendAudit } from './audit-log.js';
 import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
 import { scoped, scopedTransaction } from './scoped-db.js';
-import { alerts, incidents } from './schema.js';
+import { alerts, alertTriage, incidents } from './schema.js';
 
 /** Advisory lock class 4 (2 is the incident view, 3 a deploy request): an alert group (key: hashtext of the group key). */
 const GROUP_LOCK = 4;
+/** Alerts listed on a triage post. */
+const TRIAGE_RECENT = 10;
+/** A static_select holds at most 100 options. */
+const TRIAGE_ATTACH_OPTIONS = 100;
 /** Advisory lock class 5: an incident's alert posts (shared by batches, exclusive for a claim). */
 const POST_LOCK = 5;
 
@@ -60,6 +64,34 @@ export async function alertCounts(q: Db, incidentId: number): Promise<AlertCount
   return { firing: r?.firing ?? 0, resolved: r?.resolved ?? 0 };
 }
 
+function toTriage(r: typeof alertTriage.$inferSelect): TriageRow {
+  return {
+    id: r.id,
+    groupKey: r.groupKey,
+    route: r.route,
+    channel: r.channel,
+    channelId: r.channelId,
+    ts: r.ts,
+    title: r.title,
+    severity: r.severity,
+    service: r.service,
+    status: r.status as TriageStatus,
+    incidentId: r.incidentId,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt,
+    createdAt: r.createdAt,
+    lastAlertAt: r.lastAlertAt,
+  };
+}
+
+/** The render that will show a change: one pending per post, a new one once a render has claimed the post. */
+const touched = (r: { id: number; status: string; renderedVersion: number }): TriageTouch => ({
+  id: r.id,
+  status: r.status as TriageStatus,
+  renderKey: `triage-render-${r.id}-${r.renderedVersion}`,
+});
+const touchCols = { id: alertTriage.id, status: alertTriage.status, renderedVersion: alertTriage.renderedVersion };
+
 export class PostgresAlertStore implements AlertStore {
   constructor(
     private readonly db: Db,
@@ -103,8 +135,46 @@ export class PostgresAlertStore implements AlertStore {
           await tx.execute(dsql`select pg_advisory_xact_lock_shared(${POST_LOCK}, ${incidentId})`);
           return postKey(tx as unknown as Db, incidentId);
         },
-        async settle(id, action, incidentId) {
-          await tx.update(alerts).set({ action, incidentId }).where(eq(alerts.id, id));
+        async settle(id, action, incidentId, triageId = null) {
+          await tx.update(alerts).set({ action, incidentId, triageId }).where(eq(alerts.id, id));
+        },
+        async joinTriage(groupKey, since, at) {
+          const latest = tx
+            .select({ id: alertTriage.id })
+            .from(alertTriage)
+            .where(and(eq(alertTriage.groupKey, groupKey), inArray(alertTriage.status, ['open', 'dismissed']), gte(alertTriage.lastAlertAt, since)))
+            .orderBy(dsql`${alertTriage.id} desc`)
+            .limit(1);
+          const [row] = await tx
+            .update(alertTriage)
+            .set({ version: dsql`${alertTriage.version} + 1`, lastAlertAt: at })
+            .where(eq(alertTriage.id, latest))
+            .returning(touchCols);
+          return row ? touched(row) : null;
+        },
+        async openTriage(t) {
+          const [row] = await tx
+            .insert(alertTriage)
+            .values({ groupKey: t.groupKey, route: t.route, channel: t.channel, title: t.title, severity: t.severity, service: t.service, createdAt: t.at, lastAlertAt: t.at })
+            .returning(touchCols);
+          return touched(row!);
+        },
+        async touchTriage(id) {
+          const [row] = await tx.update(alertTriage).set({ version: dsql`${alertTriage.version} + 1` }).where(eq(alertTriage.id, id)).returning(touchCols);
+          return touched(row!);
+        },
+        async lockTriage(id) {
+          const [row] = await tx.select().from(alertTriage).where(eq(alertTriage.id, id)).for('update');
+          return row ? toTriage(row) : null;
+        },
+        async decideTriage(id, d) {
+          const [row] = await tx
+            .update(alertTriage)
+            .set({ status: d.status, incidentId: d.incidentId, decidedBy: d.decidedBy, decidedAt: d.at, version: dsql`${alertTriage.version} + 1` })
+            .where(eq(alertTriage.id, id))
+            .returning(touchCols);
+          if (d.incidentId !== null) await tx.update(alerts).set({ incidentId: d.incidentId }).where(and(eq(alerts.triageId, id), isNull(alerts.incidentId)));
+          return touched(row!);
         },
         async openGroupIncident(groupKey, since) {
           const [row] = await tx
@@ -127,7 +197,7 @@ export class PostgresAlertStore implements AlertStore {
         },
         async firingRecord(source, dedupKey, occurrence) {
           const [row] = await tx
-            .select({ incidentId: alerts.incidentId, groupKey: alerts.groupKey, route: alerts.route })
+            .select({ incidentId: alerts.incidentId, triageId: alerts.triageId, groupKey: alerts.groupKey, route: alerts.route })
             .from(alerts)
             .where(and(eq(alerts.source, source), eq(alerts.dedupKey, dedupKey), eq(alerts.occurrence, occurrence), eq(alerts.status, 'firing')))
             .limit(1);
@@ -171,5 +241,34 @@ export class PostgresAlertStore implements AlertStore {
 
   counts(incidentId: number) {
     return alertCounts(scoped(this.db), incidentId);
+  }
+
+  async claimTriageRender(id: number) {
+    return scopedTransaction(this.db, async (tx) => {
+      // The row lock: a batch still joining this post commits first, so the render shows it.
+      const [row] = await tx.update(alertTriage).set({ renderedVersion: dsql`${alertTriage.version}` }).where(eq(alertTriage.id, id)).returning();
+      if (!row) return null;
+      const [c] = (await tx.execute<{ firing: number; resolved: number; total: number }>(dsql`
+        select count(*) filter (where status = 'firing')::int as firing, count(*) filter (where status = 'resolved')::int as resolved,
+               (select count(*)::int from alerts where triage_id = ${id}) as total
+        from (select distinct on (source, dedup_key) status from alerts where triage_id = ${id} order by source, dedup_key, id desc) latest`)) as unknown as Array<{ firing: number; resolved: number; total: number }>;
+      const recent = await tx.select().from(alerts).where(eq(alerts.triageId, id)).orderBy(dsql`${alerts.id} desc`).limit(TRIAGE_RECENT);
+      const open = await tx
+        .select({ id: incidents.id, title: incidents.title, severity: incidents.severity })
+        .from(incidents)
+        .where(eq(incidents.status, 'open'))
+        .orderBy(dsql`${incidents.id} desc`)
+        .limit(TRIAGE_ATTACH_OPTIONS);
+      return { triage: toTriage(row), counts: { firing: c?.firing ?? 0, resolved: c?.resolved ?? 0 }, total: c?.total ?? 0, recent: recent.map(toRow), openIncidents: open };
+    });
+  }
+
+  async recordTriagePost(id: number, channelId: string, ts: string) {
+    await scoped(this.db).update(alertTriage).set({ channelId, ts }).where(eq(alertTriage.id, id));
+  }
+
+  async triage(id: number) {
+    const [row] = await scoped(this.db).select().from(alertTriage).where(eq(alertTriage.id, id));
+    return row ? toTriage(row) : null;
   }
 }

@@ -243,13 +243,48 @@ export const alerts = pgTable(
     /** When a war-room alert post claimed it, and that post's key (alerts.post job's dedupe key). */
     postedAt: ts('posted_at'),
     postKey: text('post_key'),
+    /** The triage post it is listed on (a `triage` route, or `attach` with nothing open). */
+    triageId: integer('triage_id'),
   },
   (t) => [
+    index('alerts_triage_idx').on(t.triageId),
     uniqueIndex('alerts_dedupe_uq').on(t.source, t.dedupKey, t.status, t.occurrence),
     index('alerts_group_idx').on(t.groupKey, t.receivedAt),
     index('alerts_incident_idx').on(t.incidentId, t.postedAt),
     index('alerts_post_key_idx').on(t.postKey),
   ],
+);
+
+/**
+ * A group of alerts waiting for a human in the triage channel: **Declare**, **Attach to INC-n…**
+ * or **Dismiss**. `version` counts changes, `rendered_version` what the post shows; the row lock
+ * orders a batch joining it against the render claiming it.
+ */
+export const alertTriage = pgTable(
+  'alert_triage',
+  {
+    id: serial('id').primaryKey(),
+    groupKey: text('group_key').notNull(),
+    route: text('route').notNull(),
+    /** The channel's name (from the policy) and, once posted, its id and the post's ts. */
+    channel: text('channel').notNull(),
+    channelId: text('channel_id'),
+    ts: text('ts'),
+    title: text('title').notNull(),
+    /** What **Declare** declares. */
+    severity: text('severity').notNull(),
+    service: text('service'),
+    /** open | declared | attached | dismissed */
+    status: text('status').notNull().default('open'),
+    incidentId: integer('incident_id'),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    createdAt: ts('created_at').notNull(),
+    lastAlertAt: ts('last_alert_at').notNull(),
+    version: integer('version').notNull().default(1),
+    renderedVersion: integer('rendered_version').notNull().default(0),
+  },
+  (t) => [index('alert_triage_group_idx').on(t.groupKey, t.lastAlertAt)],
 );
 
 /**

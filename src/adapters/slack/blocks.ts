@@ -3,10 +3,10 @@ import { commander } from '../../domain/incident.js';
 import { severityById, type Policy } from '../../domain/policy.js';
 import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
-import type { ChecklistView, DeployRequestView, IncidentView, ResolveReason } from '../../app/ports/chat.js';
+import type { ChecklistView, DeployRequestView, IncidentView, ResolveReason, TriageView } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import { declarerText, esc, mention, PAGERDUTY_ACTOR_PREFIX, responderText, severityLabel } from '../../app/messages.js';
-import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeResolve, encodeRoleTarget, encodeRun } from './ids.js';
+import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeResolve, encodeRoleTarget, encodeRun, encodeTriage } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
 export type Block = Record<string, unknown>;
@@ -288,4 +288,62 @@ export function complianceModal(kind: 'done' | 'problem', runId: number, title: 
         : [input('note', 'What is wrong?', true, false, 2000)]),
     ],
   };
+}
+
+const TRIAGE_DONE: Record<string, string> = { declared: ':fire: *Declared*', attached: ':link: *Attached*', dismissed: ':no_bell: *Dismissed*' };
+
+/** A group of alerts waiting for a human in the triage channel, and what was decided. */
+export function triageCard(policy: Policy, v: TriageView): { text: string; blocks: Block[] } {
+  const t = v.triage;
+  const sev = severityLabel(policy, t.severity);
+  const lines = v.recent.map((a) => {
+    const title = esc(truncate(a.title, 150));
+    const named = a.link && /^https?:\/\/[^\s<>|]+$/.test(a.link) ? `<${a.link.replace(/&/g, '&amp;')}|${title}>` : title;
+    return `${a.status === 'firing' ? ':red_circle:' : ':large_green_circle:'} ${a.status} · ${esc(a.severity)} · ${named} · ${formatClock(a.receivedAt, v.zone)}`;
+  });
+  const more = v.total > v.recent.length ? [`…and ${v.total - v.recent.length} earlier`] : [];
+  const blocks: Block[] = [
+    { type: 'header', text: plain(`Triage · ${truncate(t.title, 130)}`, 150) },
+    {
+      type: 'section',
+      fields: [
+        md(`*Alerts*\n${v.counts.firing} firing · ${v.counts.resolved} resolved`),
+        md(`*Route*\n\`${esc(t.route)}\``),
+        md(`*Group*\n\`${esc(truncate(t.groupKey, 200))}\``),
+        md(`*Seen*\n${formatDesk(t.createdAt, v.zone)} – ${formatClock(t.lastAlertAt, v.zone)}`),
+        ...(t.service ? [md(`*Service*\n${esc(t.service)}`)] : []),
+      ],
+    },
+    { type: 'section', text: md([...lines, ...more].join('\n') || '_no alerts_') },
+  ];
+  if (t.status === 'open') {
+    const attach = v.openIncidents.length
+      ? [{
+          type: 'static_select',
+          action_id: ACTION.triageAttach,
+          placeholder: plain('Attach to INC-n…', 150),
+          options: v.openIncidents.map((i) => ({ text: plain(`INC-${i.id} ${i.severity.toUpperCase()} ${i.title}`, 75), value: String(i.id) })),
+        }]
+      : [];
+    blocks.push({
+      type: 'actions',
+      block_id: encodeTriage(t.id),
+      elements: [
+        { type: 'button', action_id: ACTION.triageDeclare, style: 'primary', text: plain(`Declare ${sev}`, 75), value: encodeTriage(t.id) },
+        ...attach,
+        {
+          type: 'button',
+          action_id: ACTION.triageDismiss,
+          text: plain('Dismiss', 75),
+          value: encodeTriage(t.id),
+          confirm: { title: plain('Dismiss these alerts?', 100), text: plain('They stay recorded; later alerts of the group are kept here quietly for the group window.', 300), confirm: plain('Dismiss', 30), deny: plain('Cancel', 30) },
+        },
+      ],
+    });
+  } else {
+    const target = t.incidentId ? ` ${t.status === 'declared' ? 'as' : 'to'} INC-${t.incidentId}` : '';
+    blocks.push({ type: 'context', elements: [md(`${TRIAGE_DONE[t.status]}${target} by ${t.decidedBy ? mention(t.decidedBy) : '—'} at ${t.decidedAt ? formatDesk(t.decidedAt, v.zone) : '—'}`)] });
+  }
+  const state = t.status === 'open' ? 'needs a decision' : t.status;
+  return { text: `Triage: ${v.counts.firing} firing alert${v.counts.firing === 1 ? '' : 's'} — ${esc(truncate(t.title, 150))} (${state})`, blocks };
 }

@@ -12,6 +12,9 @@ export const ACTION = {
   checklistDone: 'checklist_done',
   complianceDone: 'compliance_done',
   complianceProblem: 'compliance_problem',
+  triageDeclare: 'triage_declare',
+  triageAttach: 'triage_attach',
+  triageDismiss: 'triage_dismiss',
 } as const;
 
 export const VIEW = {
@@ -66,5 +69,12 @@ export function decodeResolve(value: string | undefined): { incidentId: number; 
 export const encodeRun = (runId: number): string => `run|${runId}`;
 export function decodeRun(value: string | undefined): number | null {
   const m = /^run\|(\d{1,9})$/.exec(value ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** `triage|<id>`: a triage post's buttons' value and its actions block_id (the attach select has no value of its own). */
+export const encodeTriage = (triageId: number): string => `triage|${triageId}`;
+export function decodeTriage(value: string | undefined): number | null {
+  const m = /^triage\|(\d{1,9})$/.exec(value ?? '');
   return m ? Number(m[1]) : null;
 }

@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import { severityById, type Policy } from '../../domain/policy.js';
-import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey, ResolveReason } from '../../app/ports/chat.js';
+import type { ChatPlatform, ChecklistView, CreateChannelResult, DeployRequestView, IncidentView, PolicyChannel, PostKey, ResolveReason, TriageView } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
 import type { Logger } from '../../app/deps.js';
-import { announcement, checklistCard, complianceCard, deployCard, headerCard, resolveOffer, type Block } from './blocks.js';
+import { announcement, checklistCard, complianceCard, deployCard, headerCard, resolveOffer, triageCard, type Block } from './blocks.js';
 import { POST_METADATA } from './ids.js';
 import { classifySlackError, slackErrorCode } from './slack-errors.js';
 import { AUTH_ERRORS } from './slack-health.js';
@@ -263,6 +263,17 @@ export class SlackChat implements ChatPlatform {
     }
     const channelId = await this.channelId(this.policy.channels.approvals);
     const ts = await this.postOnce(channelId, key, message, new Date(view.request.requestedAt.getTime() - 60_000));
+    return { channelId, ts };
+  }
+
+  async showTriage(view: TriageView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }> {
+    const message = triageCard(this.policy, view);
+    if (existing) {
+      await this.call('chat.update', { channel: existing.channelId, ts: existing.ts, ...message });
+      return existing;
+    }
+    const channelId = await this.channelId(view.triage.channel);
+    const ts = await this.postOnce(channelId, key, message, new Date(view.triage.createdAt.getTime() - 60_000));
     return { channelId, ts };
   }
 

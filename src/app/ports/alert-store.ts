@@ -29,7 +29,7 @@ export interface AlertTx {
   lockGroups(groupKeys: string[]): Promise<void>;
   /** Records the alert unless (source, dedup key, status, occurrence) was seen: the row id, or null for a resend. */
   insert(rec: NewAlertRecord): Promise<number | null>;
-  settle(id: number, action: AlertOutcome, incidentId: number | null): Promise<void>;
+  settle(id: number, action: AlertOutcome, incidentId: number | null, triageId?: number | null): Promise<void>;
   /**
    * The key of the war-room post that will list this incident's new alerts. Holds the incident's
    * post lock (shared) until commit, so a post never claims alerts before this batch is visible.
@@ -40,11 +40,66 @@ export interface AlertTx {
   /** The most recently declared open incident of the service. */
   openIncidentOfService(service: string): Promise<number | null>;
   /** The incident the firing record of this alert joined. */
-  firingRecord(source: string, dedupKey: string, occurrence: string): Promise<{ incidentId: number | null; groupKey: string; route: string } | null>;
+  firingRecord(source: string, dedupKey: string, occurrence: string): Promise<{ incidentId: number | null; triageId: number | null; groupKey: string; route: string } | null>;
+  /**
+   * The group's triage post that is still open or dismissed and whose latest alert came at or after
+   * `since`: counts one more change and holds its row until commit (a render waits for this batch).
+   */
+  joinTriage(groupKey: string, since: Date, at: Date): Promise<TriageTouch | null>;
+  openTriage(t: NewTriage): Promise<TriageTouch>;
+  /** One more change to show on the triage post (a resolve of one of its alerts). */
+  touchTriage(id: number): Promise<TriageTouch>;
+  /** The triage post, its row held until commit (a decision), or null. */
+  lockTriage(id: number): Promise<TriageRow | null>;
+  /** Records the decision; declared/attached alerts join the incident. */
+  decideTriage(id: number, d: { status: TriageDecision; incidentId: number | null; decidedBy: string; at: Date }): Promise<TriageTouch>;
   /** Alerts of the group in the incident whose latest record still fires, and how many it had in all. */
   groupState(incidentId: number, groupKey: string): Promise<{ firing: number; total: number }>;
   audit(entry: AuditEntry): Promise<number>;
   enqueue(item: WorkItem): Promise<void>;
+}
+
+export type TriageStatus = 'open' | 'declared' | 'attached' | 'dismissed';
+export type TriageDecision = Exclude<TriageStatus, 'open'>;
+
+export interface NewTriage {
+  groupKey: string;
+  route: string;
+  channel: string;
+  title: string;
+  severity: string;
+  service: string | null;
+  at: Date;
+}
+
+export interface TriageRow extends Omit<NewTriage, 'at'> {
+  id: number;
+  status: TriageStatus;
+  incidentId: number | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+  lastAlertAt: Date;
+  channelId: string | null;
+  ts: string | null;
+}
+
+/** A change to a triage post: the key of the render that will show it (one pending render per post). */
+export interface TriageTouch {
+  id: number;
+  status: TriageStatus;
+  renderKey: string;
+}
+
+/** What a triage post shows, claimed by the render that shows it. */
+export interface TriageSnapshot {
+  triage: TriageRow;
+  counts: { firing: number; resolved: number };
+  /** The latest alerts, newest first. */
+  recent: AlertRow[];
+  total: number;
+  /** Open incidents to attach to, newest first. */
+  openIncidents: Array<{ id: number; title: string; severity: string }>;
 }
 
 export interface AlertStore {
@@ -59,4 +114,9 @@ export interface AlertStore {
   counts(incidentId: number): Promise<{ firing: number; resolved: number }>;
   /** As AlertTx.groupState, outside a batch (the auto-resolve job checks again). */
   groupState(incidentId: number, groupKey: string): Promise<{ firing: number; total: number }>;
+  /** Marks the triage post's changes so far as shown and reads what to show (waits for batches writing it). */
+  claimTriageRender(id: number): Promise<TriageSnapshot | null>;
+  recordTriagePost(id: number, channelId: string, ts: string): Promise<void>;
+  /** Without a lock: which group a triage post is (a decision takes the group's lock first). */
+  triage(id: number): Promise<TriageRow | null>;
 }

@@ -2,6 +2,7 @@ import type { Checklist } from './incident-store.js';
 import type { Incident } from '../../domain/incident.js';
 import type { ComplianceRunView } from './compliance-store.js';
 import type { DeployRequest } from './deploy-store.js';
+import type { TriageSnapshot } from './alert-store.js';
 
 /** Why a **Resolve** button is offered: PagerDuty resolved it, or every alert of a group recovered. */
 export type ResolveReason = 'pagerduty' | 'alerts';
@@ -73,6 +74,9 @@ export interface ChatPlatform {
   /** Posts the regulatory checklist card in the compliance channel, or updates it. */
   showChecklist(view: ChecklistView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
 
+  /** Posts a triage post in its channel (joining it if public), or updates it in place. */
+  showTriage(view: TriageView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
+
   /** Posts the approval card, or updates it in place when `existing` is given. */
   showDeployRequest(view: DeployRequestView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }>;
 }
@@ -83,6 +87,11 @@ export interface ChecklistView {
   title: string;
   warRoomChannelId: string | null;
   ownerMentions: Record<string, string>;
+  zone: string;
+}
+
+/** A triage post: the group's alerts and, while open, Declare / Attach to INC-n… / Dismiss. */
+export interface TriageView extends TriageSnapshot {
   zone: string;
 }
 
