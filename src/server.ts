@@ -348,6 +348,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
       concurrency: concurrency.timers,
       backoffMs: opts.queue?.backoffMs ?? env.WARROOM_RETRY_BACKOFF,
       stalledMs: Math.min(30_000, env.WARROOM_STALE_CLAIM_AFTER),
+      clock,
     });
     queue = lane({ excludeKinds: ORDERED_KINDS });
     // Channel creation (Slack Tier 2) in declaration order, paused as a whole by a 429.

@@ -104,14 +104,25 @@ async function post(url: string, body: string, contentType: string, headers: Rec
 
 export const SHORT_QUEUE = { attempts: 5, backoffMs: 100, reconcileEveryMs: 1000, concurrency: 4 };
 
-/** A clock tests can set; unset, it is the real time. */
+/** A clock tests can set (pinned) or run from an instant; unset, it is the real time. */
 export class TestClock {
   private fixed: Date | null = null;
+  private leadMs = 0;
   now(): Date {
-    return this.fixed ? new Date(this.fixed) : new Date();
+    return this.fixed ? new Date(this.fixed) : new Date(Date.now() + this.leadMs);
   }
+  /** Pins the clock at `at` (null: back to the real time). */
   set(at: Date | string | null): void {
     this.fixed = at === null ? null : new Date(at);
+    this.leadMs = 0;
+  }
+  /**
+   * Runs the clock from `at` at the real pace. Timers are counted on this clock (the timer queue
+   * moves each instant by its lead), so from a future `at` a ladder fires on time, in seconds.
+   */
+  run(at: Date | string): void {
+    this.fixed = null;
+    this.leadMs = new Date(at).getTime() - Date.now();
   }
 }
 

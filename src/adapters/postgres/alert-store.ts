@@ -199,7 +199,15 @@ export class PostgresAlertStore implements AlertStore {
           const [row] = await tx
             .select({ incidentId: alerts.incidentId, triageId: alerts.triageId, groupKey: alerts.groupKey, route: alerts.route })
             .from(alerts)
-            .where(and(eq(alerts.source, source), eq(alerts.dedupKey, dedupKey), eq(alerts.occurrence, occurrence), eq(alerts.status, 'firing')))
+            .where(
+              and(
+                eq(alerts.source, source),
+                eq(alerts.dedupKey, dedupKey),
+                eq(alerts.status, 'firing'),
+                dsql`(${alerts.occurrence} = ${occurrence} or starts_with(${alerts.occurrence}, ${`${occurrence}/`}))`,
+              ),
+            )
+            .orderBy(dsql`${alerts.incidentId} is null`, dsql`${alerts.id} desc`)
             .limit(1);
           return row ?? null;
         },

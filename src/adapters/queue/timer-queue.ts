@@ -5,6 +5,7 @@ import { timerJobId, type TimerSpec } from '../../app/jobs/catalog.js';
 import type { StoredTimer } from '../../app/jobs/define.js';
 import type { Timers } from '../../app/ports/timers.js';
 import type { Logger } from '../../app/ports/logger.js';
+import { systemClock, type Clock } from '../../app/ports/clock.js';
 import type { RedisConnections } from '../redis/connections.js';
 
 export const TIMER_QUEUE = 'timers';
@@ -27,6 +28,11 @@ export interface TimerQueueOptions {
   backoffMs?: number;
   /** How soon a job whose worker died is handed to another worker (BullMQ stalled check). */
   stalledMs?: number;
+  /**
+   * The bot's clock, which every `at` is on: a wake-up fires when this clock reaches it. The system
+   * clock in production; a test's clock running from a future instant sees its timers on time.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -89,7 +95,9 @@ export class TimerQueue implements Timers {
   async wake(specs: TimerSpec[]): Promise<void> {
     if (specs.length === 0) return;
     const now = Date.now();
-    for (const t of specs) this.nudgeAt(t.at.getTime());
+    // BullMQ and the nudges count on the real clock: move each instant by the bot clock's lead over it.
+    const lead = (this.opts.clock ?? systemClock).now().getTime() - now;
+    for (const t of specs) this.nudgeAt(t.at.getTime() - lead);
     await this.queue.addBulk(
       specs.map((t) => {
         const data = { ...t, at: t.at.getTime() } as TimerData;
@@ -98,7 +106,7 @@ export class TimerQueue implements Timers {
           data,
           opts: {
             jobId: timerJobId(t),
-            delay: Math.max(0, t.at.getTime() - now),
+            delay: Math.max(0, t.at.getTime() - lead - now),
             attempts: this.opts.attempts ?? 6,
             backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 },
             removeOnComplete: true,

@@ -39,7 +39,11 @@ export interface AlertTx {
   openGroupIncident(groupKey: string, since: Date): Promise<number | null>;
   /** The most recently declared open incident of the service. */
   openIncidentOfService(service: string): Promise<number | null>;
-  /** The incident the firing record of this alert joined. */
+  /**
+   * The incident the firing record of this alert joined: of the records of `occurrence` and of its
+   * phases (`<occurrence>/<phase>`, Datadog's Warn and No Data within a cycle), the latest that joined
+   * one, else the latest.
+   */
   firingRecord(source: string, dedupKey: string, occurrence: string): Promise<{ incidentId: number | null; triageId: number | null; groupKey: string; route: string } | null>;
   /**
    * The group's triage post that is still open or dismissed and whose latest alert came at or after

@@ -1,4 +1,4 @@
-/** The time source; tests may pin it (never for anything Redis or BullMQ sees). */
+/** The time source; tests may pin it, or run it from a future instant (timers are counted on it: test/README.md, "Time"). */
 export interface Clock {
   now(): Date;
 }
