@@ -70,7 +70,8 @@ async function post(body: unknown, opts: { token?: string | null; raw?: string }
 }
 
 const rowsOf = (alertId: string) => h.sql`select dedup_key, occurrence, status, severity, title, service, labels, link, route, action, incident_id, raw from alerts where source = 'datadog' and labels->>'monitor_id' = ${alertId} order by id`;
-const roomTexts = (channel: string) => h.slack.channel(channel)!.messages.map((m) => m.text);
+/** The war room's posts and the replies in their threads (alert lists go in the card's thread). */
+const roomTexts = (channel: string) => h.slack.channel(channel)!.messages.flatMap((m) => [m.text, ...m.replies.map((r) => r.text)]);
 const incidentOf = (r: { body: { incidents: string[] } }) => Number(r.body.incidents[0]!.slice(4));
 
 describe('a P1 monitor: Triggered, repeats within the cycle, Recovered', () => {
