@@ -260,7 +260,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
     ...alertRoutes(alerts, alertSources(), opts.apiTokens ?? []),
-    ...pagerDutyWebhookRoutes(incidents, env.PAGERDUTY_WEBHOOK_SECRET),
+    ...pagerDutyWebhookRoutes(incidents, env.PAGERDUTY_WEBHOOK_SECRET, alerts),
     {
       path: '/metrics',
       method: 'GET',

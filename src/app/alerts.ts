@@ -47,11 +47,11 @@ const clip = (text: string, max: number) => ([...text].length > max ? `${[...tex
  * all. A resend (same source, dedup key, status and occurrence) is counted as a duplicate and
  * does nothing. `sender` is the endpoint (for the metrics), `actor` the API token (`token:<name>`).
  */
-export async function ingestAlerts(deps: AlertDeps, sender: string, batch: NormalisedBatch, actor: string): Promise<IngestResult> {
+export async function ingestAlerts(deps: AlertDeps, sender: string, batch: NormalisedBatch, actor: string, opts: { routes?: AlertRoute[] } = {}): Promise<IngestResult> {
   const { policy, clock } = deps.incidents;
   const receivedAt = clock.now();
   const planned = batch.alerts.map((alert) => {
-    const route = routeAlert(policy.alerts.routes, alert);
+    const route = routeAlert(opts.routes ?? policy.alerts.routes, alert);
     return { alert, route, groupKey: groupKeyOf(route, alert) };
   });
   const result: IngestResult = { accepted: 0, duplicates: 0, truncated: batch.truncated, outcomes: {}, incidents: [] };

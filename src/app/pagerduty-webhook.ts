@@ -9,11 +9,19 @@
  * - `incident.resolved`: a war-room notice with a **Resolve** button; warroom does not resolve by itself.
  * - `incident.escalated` / `incident.reassigned`: a war-room line naming the new assignees.
  *
+ * An incident PagerDuty opened itself (not warroom's key) is an alert with source `pagerduty`:
+ * `incident.triggered` is routed like any alert, but only by routes that name the source
+ * `pagerduty` (declaring from PagerDuty is opt-in, and warroom's own pages never loop back); once
+ * that declared or joined a warroom incident, its acknowledgement, escalation and reassignment act
+ * on it as above, and its resolve is the alert's resolve (the group's all-clear offers Resolve).
+ *
  * Every other event, and every event about an incident warroom did not send, is only kept. Each
  * delivery is kept once per webhook id, in the transaction of what it causes, and audited.
  */
 import { z } from 'zod';
+import { alertSeverityOf, PAGERDUTY_SOURCE, routeMatches, type Alert, type AlertRoute } from '../domain/alerts.js';
 import { incidentRef, type Incident } from '../domain/incident.js';
+import { ingestAlerts, type AlertDeps } from './alerts.js';
 import type { IncidentDeps } from './deps.js';
 import { acknowledgeLocked } from './escalation/ladder.js';
 import { esc, pagerDutyActor } from './messages.js';
@@ -35,6 +43,8 @@ const incidentData = z.object({
   service: reference.nullish(),
   assignees: z.array(reference).nullish(),
   escalation_policy: reference.nullish(),
+  urgency: z.string().nullish(),
+  priority: reference.nullish(),
 });
 
 const envelope = z.object({
@@ -100,6 +110,7 @@ export type WebhookOutcome =
   | 'posted' // escalated / reassigned: a line in the war room
   | 'incident_closed' // the warroom incident is resolved already: nothing changed
   | 'not_ours' // not about an incident warroom paged: kept only
+  | 'routed' // a PagerDuty incident routed as an alert (declared, joined, triage…): see the alerts table
   | 'ignored'; // an event type warroom does not act on: kept only
 
 export interface WebhookDelivery {
@@ -128,9 +139,12 @@ export function warroomIncidentOf(incidentKey: string | null | undefined): numbe
  * Slack acknowledgement takes too, so an ack here and one there serialize and the second finds the
  * incident answered), then the webhook id is claimed (a redelivery stops there).
  */
-export async function receivePagerDutyWebhook(deps: IncidentDeps, d: WebhookDelivery): Promise<WebhookReceipt> {
+export async function receivePagerDutyWebhook(deps: IncidentDeps, d: WebhookDelivery, alerts: AlertDeps | null = null): Promise<WebhookReceipt> {
   const ev = d.event;
-  const target = warroomIncidentOf(ev.incident?.incident_key);
+  const ours = warroomIncidentOf(ev.incident?.incident_key);
+  // A PagerDuty incident that was routed as an alert acts on the incident it declared or joined.
+  const routedTo = ours === null && ev.incident && alerts ? await alerts.alerts.incidentOfAlert(PAGERDUTY_SOURCE, ev.incident.id) : null;
+  const target = ours ?? routedTo;
   return deps.store.transaction(async (tx) => {
     const incident = target !== null ? await tx.lockIncident(target) : null;
     const fresh = await tx.recordPagerDutyWebhook({
@@ -146,12 +160,21 @@ export async function receivePagerDutyWebhook(deps: IncidentDeps, d: WebhookDeli
     });
     if (!fresh) return { duplicate: true, outcome: null, incidentId: incident?.id ?? null };
     const actor = pagerDutyActor(ev.agent.name);
-    const outcome: WebhookOutcome = incident ? await act(deps, tx, incident, d, actor) : 'not_ours';
+    let outcome: WebhookOutcome;
+    let incidentId = incident?.id ?? null;
+    const asAlert = ours === null && alerts && ev.incident ? routable(alerts, ev) : null;
+    if (asAlert && (ev.type === 'incident.triggered' || (ev.type === 'incident.resolved' && incident))) {
+      const r = await ingestAlerts(alerts!, 'pagerduty', { alerts: [asAlert.alert], truncated: 0 }, actor, { routes: asAlert.routes });
+      incidentId = r.incidents.length ? Number(r.incidents[0]!.slice('INC-'.length)) : incidentId;
+      outcome = r.duplicates ? 'ignored' : 'routed';
+    } else {
+      outcome = incident ? await act(deps, tx, incident, d, actor) : 'not_ours';
+    }
     await tx.setPagerDutyWebhookOutcome(d.webhookId, outcome);
     await tx.audit({
       actor,
       action: 'pagerduty.webhook_received',
-      incidentId: incident?.id ?? null,
+      incidentId,
       subject: d.webhookId,
       data: {
         event_type: ev.type,
@@ -164,8 +187,46 @@ export async function receivePagerDutyWebhook(deps: IncidentDeps, d: WebhookDeli
         outcome,
       },
     });
-    return { duplicate: false, outcome, incidentId: incident?.id ?? null };
+    return { duplicate: false, outcome, incidentId };
   });
+}
+
+/**
+ * A PagerDuty incident as an alert, with the routes that opt in to PagerDuty (those naming the
+ * source `pagerduty`); null when none does or the event carries no incident.
+ */
+function routable(deps: AlertDeps, ev: PagerDutyEvent): { alert: Alert; routes: AlertRoute[] } | null {
+  const routes = deps.incidents.policy.alerts.routes.filter((r) => r.match.sources.includes(PAGERDUTY_SOURCE));
+  const pd = ev.incident;
+  if (!routes.length || !pd) return null;
+  const priority = pd.priority?.summary ?? null;
+  const labels: Record<string, string> = {
+    alertname: (pd.title ?? `PagerDuty #${pd.number ?? pd.id}`).slice(0, 200),
+    ...(pd.service?.summary ? { service: pd.service.summary } : {}),
+    ...(pd.service?.id ? { service_id: pd.service.id } : {}),
+    ...(pd.urgency ? { urgency: pd.urgency } : {}),
+    ...(priority ? { priority } : {}),
+    ...(pd.escalation_policy?.summary ? { escalation_policy: pd.escalation_policy.summary } : {}),
+    ...(pd.number ? { number: String(pd.number) } : {}),
+  };
+  const alert: Alert = {
+    source: PAGERDUTY_SOURCE,
+    dedupKey: pd.id,
+    // One occurrence per PagerDuty incident: a re-trigger is the same incident, a new one a new id.
+    occurrence: '',
+    status: ev.type === 'incident.resolved' ? 'resolved' : 'firing',
+    title: (pd.title ?? labels['alertname']!).replace(/\s+/g, ' ').trim() || labels['alertname']!,
+    // Priority P1–P5 when the account uses priorities, else the urgency: high pages, low does not.
+    severity: alertSeverityOf(priority) ?? (pd.urgency === 'low' ? 'warning' : 'error'),
+    service: pd.service?.summary ?? null,
+    labels,
+    link: pd.html_url && /^https:\/\/\S+$/.test(pd.html_url) ? pd.html_url : null,
+    startsAt: ev.occurredAt,
+    endsAt: ev.type === 'incident.resolved' ? ev.occurredAt : null,
+    raw: { event_id: ev.id, event_type: ev.type, incident: pd },
+  };
+  // First match wins among the opted-in routes; none matching leaves it a PagerDuty-only incident.
+  return routes.some((r) => routeMatches(r, alert)) ? { alert, routes } : null;
 }
 
 async function act(deps: IncidentDeps, tx: IncidentTx, incident: Incident, d: WebhookDelivery, actor: string): Promise<WebhookOutcome> {

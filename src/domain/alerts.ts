@@ -58,6 +58,9 @@ export interface AlertRoute {
 
 export const DEFAULT_GROUP_KEY = '{source}/{alertname}/{service}';
 
+/** The `source` of alerts made from incidents PagerDuty opened itself (docs/alerts.md). */
+export const PAGERDUTY_SOURCE = 'pagerduty';
+
 /** Severity from the words senders use: sev1–sev4 or critical/error/warning/info (and a few aliases). */
 export function alertSeverityOf(text: string | null | undefined): AlertSeverity | null {
   const t = (text ?? '').trim().toLowerCase();

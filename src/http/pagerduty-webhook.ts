@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { AlertDeps } from '../app/alerts.js';
 import type { IncidentDeps } from '../app/deps.js';
 import { parsePagerDutyWebhook, receivePagerDutyWebhook } from '../app/pagerduty-webhook.js';
 import { incidentRef } from '../domain/incident.js';
@@ -64,7 +65,7 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
  * signature, 404 when no secret is configured, 413 over {@link PAGERDUTY_WEBHOOK_MAX_BYTES}.
  * docs/alerts.md documents it for whoever configures the subscription.
  */
-export function pagerDutyWebhookRoutes(deps: IncidentDeps, secret: string | undefined): Route[] {
+export function pagerDutyWebhookRoutes(deps: IncidentDeps, secret: string | undefined, alerts: AlertDeps | null = null): Route[] {
   return [
     {
       path: PAGERDUTY_WEBHOOK_PATH,
@@ -102,7 +103,7 @@ export function pagerDutyWebhookRoutes(deps: IncidentDeps, secret: string | unde
         }
         // PagerDuty always sends X-Webhook-Id; without it the event id is the next best key.
         const webhookId = webhookIdHeader ?? `event:${parsed.event.id}`;
-        const receipt = await receivePagerDutyWebhook(deps, { webhookId, event: parsed.event, payload: body, receivedAt: deps.clock.now() });
+        const receipt = await receivePagerDutyWebhook(deps, { webhookId, event: parsed.event, payload: body, receivedAt: deps.clock.now() }, alerts);
         const incident = receipt.incidentId !== null ? incidentRef(receipt.incidentId) : null;
         if (receipt.duplicate) return sendJson(res, 200, { status: 'duplicate', webhook_id: webhookId, incident });
         deps.log.info({ webhookId, eventType: parsed.event.type, incident, outcome: receipt.outcome }, 'PagerDuty webhook');

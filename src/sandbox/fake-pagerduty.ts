@@ -48,6 +48,11 @@ export interface WebhookPeople {
   agent?: string;
   assignees?: string[];
   escalationPolicy?: string;
+  /** An incident PagerDuty opened itself (not from warroom's page): its title, service and priority. */
+  title?: string;
+  service?: string;
+  priority?: string;
+  urgency?: 'high' | 'low';
 }
 
 export interface SentWebhook {
@@ -134,7 +139,11 @@ export class FakePagerDuty {
    * `incident_key`): the alert this fake holds, or a made-up incident for a key it never saw.
    */
   webhookEvent(dedupKey: string, eventType: string, people: WebhookPeople = {}): Record<string, any> {
-    const alert = this.alertsByKey.get(dedupKey) ?? this.newAlert('triggered', dedupKey);
+    let alert = this.alertsByKey.get(dedupKey);
+    if (!alert) {
+      alert = this.newAlert('triggered', people.title ?? dedupKey);
+      this.alertsByKey.set(dedupKey, alert);
+    }
     const userRef = (name: string) => {
       const id = `PU${createHmac('sha256', 'users').update(name).digest('hex').slice(0, 5).toUpperCase()}`;
       return { html_url: `https://acme.pagerduty.com/users/${id}`, id, self: `https://api.pagerduty.com/users/${id}`, summary: name, type: 'user_reference' };
@@ -158,12 +167,12 @@ export class FakePagerDuty {
           incident_key: dedupKey,
           created_at: new Date().toISOString(),
           title: alert.title,
-          service: { html_url: 'https://acme.pagerduty.com/services/PSVC001', id: 'PSVC001', self: 'https://api.pagerduty.com/services/PSVC001', summary: 'Trading Platform', type: 'service_reference' },
+          service: { html_url: 'https://acme.pagerduty.com/services/PSVC001', id: 'PSVC001', self: 'https://api.pagerduty.com/services/PSVC001', summary: people.service ?? 'Trading Platform', type: 'service_reference' },
           assignees: (people.assignees ?? []).map(userRef),
           escalation_policy: { html_url: 'https://acme.pagerduty.com/escalation_policies/PEP0001', id: 'PEP0001', self: 'https://api.pagerduty.com/escalation_policies/PEP0001', summary: people.escalationPolicy ?? 'Default', type: 'escalation_policy_reference' },
           teams: [],
-          priority: null,
-          urgency: 'high',
+          priority: people.priority ? { id: 'PPRI001', type: 'priority_reference', summary: people.priority, self: 'https://api.pagerduty.com/priorities/PPRI001', html_url: null } : null,
+          urgency: people.urgency ?? 'high',
           conference_bridge: null,
           resolve_reason: null,
         },

@@ -275,6 +275,16 @@ export class PostgresAlertStore implements AlertStore {
     await scoped(this.db).update(alertTriage).set({ channelId, ts }).where(eq(alertTriage.id, id));
   }
 
+  async incidentOfAlert(source: string, dedupKey: string) {
+    const [row] = await scoped(this.db)
+      .select({ id: alerts.incidentId })
+      .from(alerts)
+      .where(and(eq(alerts.source, source), eq(alerts.dedupKey, dedupKey), isNotNull(alerts.incidentId)))
+      .orderBy(dsql`${alerts.id} desc`)
+      .limit(1);
+    return row?.id ?? null;
+  }
+
   async triage(id: number) {
     const [row] = await scoped(this.db).select().from(alertTriage).where(eq(alertTriage.id, id));
     return row ? toTriage(row) : null;

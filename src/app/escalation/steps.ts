@@ -1,4 +1,5 @@
 /** Running an escalation step: claim it once, page, text, notify, record what was delivered. */
+import { PAGERDUTY_SOURCE } from '../../domain/alerts.js';
 import { describeAction, humanDuration, judgeStep, type EscalationAction } from '../../domain/escalation.js';
 import { declarerActor } from '../../domain/declarer.js';
 import { PermanentError } from '../../domain/errors.js';
@@ -54,7 +55,7 @@ export async function fireStep(deps: IncidentDeps, stepId: number): Promise<void
       await tx.updateStep(step.id, { status: 'claimed', claimedAt: now, firedAt: now, latenessMs: step.latenessMs });
       deps.metrics.timerLateness('esc-step', step.latenessMs);
       // Recorded before the page goes out, so acknowledge/resolve reach every alert we may have opened.
-      const services = step.actions.map((a) => pageServiceOf(deps, incident, a)).filter((s): s is string => Boolean(s));
+      const services = openedByPagerDuty(incident) ? [] : step.actions.map((a) => pageServiceOf(deps, incident, a)).filter((s): s is string => Boolean(s));
       const added = services.filter((s) => !incident.pagedServices.includes(s));
       if (added.length) {
         incident.pagedServices = [...incident.pagedServices, ...added];
@@ -113,6 +114,11 @@ async function runActions(deps: IncidentDeps, incident: Incident, step: StepRow)
   return results;
 }
 
+/** Declared from an incident PagerDuty opened (an `incident.triggered` webhook routed as an alert). */
+function openedByPagerDuty(incident: Incident): boolean {
+  return incident.declarer.kind === 'integration' && incident.declarer.source === PAGERDUTY_SOURCE;
+}
+
 function pageSummary(deps: IncidentDeps, incident: Incident): string {
   const s = `[${incident.severity.toUpperCase()}] ${incidentRef(incident.id)} ${incident.title}`;
   return [...s].length > 1024 ? `${[...s].slice(0, 1023).join('')}…` : s;
@@ -121,6 +127,11 @@ function pageSummary(deps: IncidentDeps, incident: Incident): string {
 async function page(deps: IncidentDeps, incident: Incident, step: StepRow, action: Extract<EscalationAction, { kind: 'page' }>): Promise<ActionResult> {
   const service = pageServiceOf(deps, incident, action);
   const r: ActionResult = { action: `page ${service ?? action.service}`, sent: 0, failed: 0, details: [] };
+  if (openedByPagerDuty(incident)) {
+    // PagerDuty is already paging for it (and its ack reaches warroom): a second PagerDuty incident would page twice.
+    r.details.push('not sent: PagerDuty opened this incident and pages for it');
+    return r;
+  }
   if (!service) {
     r.failed = 1;
     r.details.push('no PagerDuty service for this incident');

@@ -121,6 +121,8 @@ export interface AlertStore {
   /** Marks the triage post's changes so far as shown and reads what to show (waits for batches writing it). */
   claimTriageRender(id: number): Promise<TriageSnapshot | null>;
   recordTriagePost(id: number, channelId: string, ts: string): Promise<void>;
+  /** The incident the latest record of this alert joined, if any (a PagerDuty incident routed as an alert). */
+  incidentOfAlert(source: string, dedupKey: string): Promise<number | null>;
   /** Without a lock: which group a triage post is (a decision takes the group's lock first). */
   triage(id: number): Promise<TriageRow | null>;
 }
