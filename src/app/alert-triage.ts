@@ -73,3 +73,17 @@ export async function decideTriage(deps: AlertDeps, triageId: number, userId: st
     return `The alerts of \`${esc(t.groupKey)}\` ${decided({ ...t, status, incidentId, decidedBy: null })}.`;
   });
 }
+
+/**
+ * A triage post could not be shown for good (the channel does not exist, the bot is not in a
+ * private one): the alerts are not left unseen. Logged, audited, and said in the announcements channel.
+ */
+export async function reportTriageFailure(deps: AlertDeps, triageId: number, failure: { dedupeKey: string; error: string }): Promise<void> {
+  const inc = deps.incidents;
+  const t = await deps.alerts.triage(triageId);
+  if (!t) return;
+  inc.log.error({ kind: 'alerts.triage', key: failure.dedupeKey, triage: triageId, channel: t.channel, error: failure.error }, 'triage post failed permanently');
+  await inc.store.audit({ actor: 'warroom', action: 'alert.triage_undelivered', incidentId: null, subject: `triage-${t.id}`, data: { channel: t.channel, error: failure.error, group_key: t.groupKey } });
+  const text = `:warning: Alerts need triage but could not be posted in #${t.channel} (${esc(failure.error)}): *${esc(t.title)}* (route \`${esc(t.route)}\`, group \`${esc(t.groupKey)}\`). Create the channel or invite the bot; they are recorded in the \`alerts\` table.`;
+  await inc.chat.postNotice({ policyChannel: 'announcements' }, text, { key: `triage-undelivered-${t.id}`, retry: true });
+}

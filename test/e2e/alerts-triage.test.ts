@@ -16,6 +16,7 @@ const policy = parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
 policy.alerts.routes.unshift(
   { name: 'batch-triage', match: { source: ['nightly-batch'] }, action: 'triage', severity: 'sev3', service: 'clearing', responders: { users: [USERS.dave], groups: [] }, group_key: '{source}/{alertname}' },
   { name: 'mobile-attach', match: { source: ['mobile-probe'] }, action: 'attach', service: 'mobile-app', severity: 'sev4' },
+  { name: 'lost-triage', match: { source: ['lost-probe'] }, action: 'triage', severity: 'sev4', channel: 'no-such-channel' },
 );
 const h = useHarness({
   policyYaml: stringify(policy),
@@ -133,5 +134,12 @@ describe('triage route', () => {
     // Deciding made no page: attaching never pages.
     await nothingMoreWithin(TRIAGE_COALESCE_MS + TIMER_GRACE_MS, 'a page for an attached triage');
     expect(pages()).toBe(pagesBefore);
+  });
+
+  it('a triage channel that does not exist: the alerts are not left unseen — audited and said in #incidents', async () => {
+    expect((await send('lost-probe', 'DiskFull')).body.outcomes).toEqual({ triaged: 1 });
+    const warning = await h.slack.waitFor(() => h.slack.channel('incidents')!.messages.find((m) => m.text.includes('could not be posted in #no-such-channel')), 20_000, 'the warning');
+    expect(warning.text).toContain('DiskFull failed on &lt;!channel&gt; job');
+    expect(await h.sql`select data->>'channel' as channel from audit_events where action = 'alert.triage_undelivered'`).toEqual([{ channel: 'no-such-channel' }]);
   });
 });

@@ -7,7 +7,7 @@ import { remindChecklist, renderChecklist } from '../escalation/regulatory-check
 import { createWarRoomChannel, reportSetupFailure, setupWarRoom, syncIncidentView } from '../setup-war-room.js';
 import { inviteToWarRoom, postNotice, postResolveOffer, reportUndeliveredNotice } from '../war-room-posts.js';
 import { autoResolveGroup, postAlerts } from '../alerts.js';
-import { renderTriage } from '../alert-triage.js';
+import { renderTriage, reportTriageFailure } from '../alert-triage.js';
 import { defineTimer, defineWork, type TimerDef } from './define.js';
 
 /**
@@ -47,7 +47,10 @@ export const WORK = {
   }),
   'incident.invite': defineWork(z.object({ incidentId: id, users: z.array(z.string()), groups: z.array(z.string()).optional() }), { run: (d, p, job) => inviteToWarRoom(d.incidents, p, job) }),
   'alerts.post': defineWork(incident, { run: (d, p, job) => postAlerts(d.alerts, p.incidentId, job) }),
-  'alerts.triage': defineWork(z.object({ triageId: id }), { run: (d, p, job) => renderTriage(d.alerts, p.triageId, job) }),
+  'alerts.triage': defineWork(z.object({ triageId: id }), {
+    run: (d, p, job) => renderTriage(d.alerts, p.triageId, job),
+    onFailed: (d, p, f) => reportTriageFailure(d.alerts, p.triageId, f),
+  }),
   'alerts.auto-resolve': defineWork(z.object({ incidentId: id, groupKey: z.string().min(1), source: z.string().min(1) }), { run: (d, p) => autoResolveGroup(d.alerts, p) }),
   'deploy.card': defineWork(z.object({ requestId: id }), { run: (d, p, job) => renderDeployCard(d.deploys, p.requestId, job.retry) }),
   'user.dm': defineWork(z.object({ userId: z.string().min(1), text: z.string().min(1) }), { run: (d, p) => d.incidents.chat.notifyUser(p.userId, p.text) }),
