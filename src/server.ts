@@ -21,6 +21,8 @@ import { PromMetrics } from './adapters/metrics/prom-metrics.js';
 import { registerEscalationActions } from './adapters/slack/listeners/escalation-actions.js';
 import { registerResolveAction } from './adapters/slack/listeners/resolve-action.js';
 import { registerTriageActions } from './adapters/slack/listeners/triage-actions.js';
+import { unsealedTail } from './adapters/postgres/audit-log.js';
+import { AuditSealer } from './adapters/postgres/audit-sealer.js';
 import { pagerDutyWebhookRoutes } from './http/pagerduty-webhook.js';
 import { asyncRoute } from './http/health.js';
 import { planCompliance, type ComplianceDeps } from './app/compliance.js';
@@ -142,6 +144,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   const concurrency: WorkerConcurrency = { ...DEFAULT_CONCURRENCY, work: opts.queue?.concurrency ?? DEFAULT_CONCURRENCY.work };
   const { sql, db } = connect(env.DATABASE_URL, { max: opts.dbPoolMax ?? poolSizeFor(concurrency) });
   let redis: Redis | null = null;
+  let sealer: AuditSealer | null = null;
   let connections: RedisConnections | null = null;
   const client = new WebClient(env.SLACK_BOT_TOKEN, {
     slackApiUrl: env.SLACK_API_URL,
@@ -221,6 +224,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     }
     return out;
   });
+  metrics.gauge('warroom_audit_unsealed_events', 'Audit events recorded but not chained yet (the audit inbox)', [], async () => [[{}, (await unsealedTail(sql)).count]]);
+  metrics.gauge('warroom_audit_sealing_lag_seconds', 'Age of the oldest audit event not chained yet (0 when none): the sealer\'s lag', [], async () => [[{}, (await unsealedTail(sql)).oldestAgeS]]);
   metrics.gauge('warroom_compliance_runs', "Today's compliance runs by state", ['state'], async () => {
     const rows = await complianceStore.todaysRunCounts(policy.timezone);
     return rows.map((r) => [{ state: r.status }, r.n]);
@@ -336,6 +341,9 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     ]);
     if (abort.signal.aborted) throw new StartAborted();
 
+    // Every replica runs a sealer; the elected one chains the audit inbox (audit-sealer.ts).
+    sealer = new AuditSealer(sql, { log, everyMs: env.WARROOM_AUDIT_SEAL_EVERY, onSealed: (n, ms) => metrics.auditSealed(n, ms) });
+    sealer.start();
     connections = new RedisConnections(env.REDIS_URL, log);
     redis = connections.open({ maxRetriesPerRequest: 1 });
     timers = new TimerQueue({
@@ -385,6 +393,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
       await queue?.close();
       await channelLane?.close();
       await timers?.close();
+      // After the workers: what they audited on the way out is sealed too.
+      await sealer?.stop();
       pager.close();
       await connections?.close();
       await sql.end({ timeout: 5 });

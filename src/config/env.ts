@@ -57,6 +57,7 @@ const envSchema = z.object({
   WARROOM_RECONCILE_EVERY: durationVar.default(30_000),
   WARROOM_STALE_CLAIM_AFTER: durationVar.default(60_000),
   WARROOM_RETRY_BACKOFF: durationVar.default(1000),
+  WARROOM_AUDIT_SEAL_EVERY: durationVar.default(50),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -101,6 +102,7 @@ export const ENV_VARS: { [K in keyof Env]-?: VarDoc } = {
   WARROOM_RECONCILE_EVERY: { need: 'no', doc: 'how often Postgres is checked for work and timers Redis may have lost', default: '30s' },
   WARROOM_STALE_CLAIM_AFTER: { need: 'no', doc: 'a step claimed this long ago and not confirmed sent is run again (its process died)', default: '60s' },
   WARROOM_RETRY_BACKOFF: { need: 'no', doc: 'first retry delay of failed work (doubles per attempt)', default: '1s' },
+  WARROOM_AUDIT_SEAL_EVERY: { need: 'no', doc: 'how often the elected audit sealer chains the audit inbox when it is idle (docs/operations.md, "The audit sealer")', default: '50ms' },
 };
 
 /** A start refused for configuration: every problem, each in plain words. */

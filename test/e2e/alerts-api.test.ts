@@ -105,7 +105,7 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const [row] = await h.sql`select source, dedup_key, status, route, action, group_key, incident_id, labels, raw from alerts where dedup_key = ${a.fingerprint}`;
     expect(row).toMatchObject({ source: 'alertmanager', status: 'firing', route: 'order-routing-critical', action: 'declared', group_key: 'order-routing-critical:alertmanager/OrderRouterDown/order-routing', incident_id: id });
     expect(row!['raw']).toMatchObject({ alert: { fingerprint: a.fingerprint }, envelope: { receiver: 'warroom', version: '4' } });
-    const [audit] = await h.sql`select actor, data from audit_events where action = 'alert.received' and subject = ${`alertmanager:${a.fingerprint}`}`;
+    const [audit] = await h.sql`select actor, data from audit_trail where action = 'alert.received' and subject = ${`alertmanager:${a.fingerprint}`}`;
     expect(audit).toMatchObject({ actor: 'token:alertmanager', data: { route: 'order-routing-critical', outcome: 'declared', status: 'firing' } });
 
     // The card names the monitor, linked; the route's responders are invited; the page goes out as for a typed declaration.
@@ -160,7 +160,7 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const [relative] = await h.sql`select link, starts_at from alerts where dedup_key = ${alerts[1]!.fingerprint}`;
     expect(relative!['link']).toBe('http://alertmanager:9093'); // a relative generatorURL falls back to externalURL
     expect((relative!['starts_at'] as Date).toISOString()).toBe(new Date(alerts[1]!.startsAt).toISOString());
-    const [t] = await h.sql`select actor, data from audit_events where action = 'alert.truncated' order by seq desc limit 1`;
+    const [t] = await h.sql`select actor, data from audit_trail where action = 'alert.truncated' order by ord desc limit 1`;
     expect(t).toMatchObject({ actor: 'token:alertmanager', data: { truncated: 7, received: 3 } });
   });
 
@@ -271,7 +271,7 @@ describe('POST /api/v1/alerts/generic', () => {
     await h.slack.waitFor(async () => (await h.sql`select status from incidents where id = ${id}`)[0]!['status'] === 'resolved', 10_000, 'auto-resolved');
     const [row] = await h.sql`select resolved_by, resolution from incidents where id = ${id}`;
     expect(row).toEqual({ resolved_by: 'integration:auto-batch', resolution: 'All 2 alerts of group batch-auto:auto-batch/ReconFailed/clearing resolved (auto_resolve).' });
-    const [audit] = await h.sql`select actor, data from audit_events where incident_id = ${id} and action = 'incident.resolved'`;
+    const [audit] = await h.sql`select actor, data from audit_trail where incident_id = ${id} and action = 'incident.resolved'`;
     expect(audit).toMatchObject({ actor: 'integration:auto-batch', data: { auto_resolve: true } });
     await h.slack.waitFor(() => h.slack.channel(room.channel_id)!.messages.some((m) => m.text.includes('*Resolved* automatically: all 2 alerts of group')), 10_000, 'war room told');
     await h.slack.waitFor(() => JSON.stringify(h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!.blocks).includes('*Resolved* by integration:auto-batch'), 10_000, 'card');

@@ -107,7 +107,7 @@ describe('a P1 monitor: Triggered, repeats within the cycle, Recovered', () => {
     });
     // Kept as sent: the message with its quotes and new lines, the unfilled $HOSTNAME.
     expect(row!['raw']).toEqual(triggered);
-    const [audit] = await h.sql`select actor, data from audit_events where action = 'alert.received' and subject = ${`datadog:${m.alertId}`}`;
+    const [audit] = await h.sql`select actor, data from audit_trail where action = 'alert.received' and subject = ${`datadog:${m.alertId}`}`;
     expect(audit).toMatchObject({ actor: 'token:datadog', data: { route: 'nscc-collateral', outcome: 'declared', status: 'firing', severity: 'critical' } });
 
     const room = await h.warRoomReady(id);

@@ -100,7 +100,7 @@ describe('one Alertmanager group, one incident', () => {
     expect((await h.sql`select count(*)::int as n from incidents where declarer_kind = 'integration'`)[0]!['n']).toBe(1);
     expect(alertPosts().length).toBe(n);
     expect(listed()).toBe(51);
-    const audited = await h.sql`select count(*)::int as n from audit_events where action = 'alert.received' and incident_id = ${id}`;
+    const audited = await h.sql`select count(*)::int as n from audit_trail where action = 'alert.received' and incident_id = ${id}`;
     expect(audited[0]!['n']).toBe(51);
 
     // All resolve (in two concurrent deliveries): recorded against the incident, the all-clear said once.

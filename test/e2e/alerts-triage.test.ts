@@ -67,7 +67,7 @@ describe('triage route', () => {
     await h.slack.waitFor(() => ephemeral('Those alerts were already dismissed').length === 2, 10_000, 'two told it was done');
     const [row] = await h.sql`select status, decided_by from alert_triage where id = ${triageId}`;
     expect(row!['status']).toBe('dismissed');
-    expect(await h.sql`select actor from audit_events where action = 'alert.triage_dismissed'`).toHaveLength(1);
+    expect(await h.sql`select actor from audit_trail where action = 'alert.triage_dismissed'`).toHaveLength(1);
     await h.slack.waitFor(() => JSON.stringify(postFor('ReconFailed')!.blocks).includes('*Dismissed* by'), 10_000, 'the post says it was dismissed');
     expect(JSON.stringify(postFor('ReconFailed')!.blocks)).not.toContain(ACTION.triageDeclare);
 
@@ -96,7 +96,7 @@ describe('triage route', () => {
     await h.slack.waitFor(() => card().replies.some((m) => m.text.includes('*2 alerts* (2 firing, 0 resolved)')), 10_000, 'listed in the thread');
     await h.slack.waitFor(() => JSON.stringify(card().blocks).includes('*Alerts*\\n2 firing · 0 resolved'), 10_000, 'counted on the card');
     await h.slack.waitFor(() => JSON.stringify(postFor('MarginCalcStale')!.blocks).includes(`*Declared* as INC-${id} by <@${USERS.carol}>`), 10_000, 'the post says so');
-    expect(await h.sql`select actor from audit_events where action = 'alert.triage_declared' and incident_id = ${id}`).toEqual([{ actor: USERS.carol }]);
+    expect(await h.sql`select actor from audit_trail where action = 'alert.triage_declared' and incident_id = ${id}`).toEqual([{ actor: USERS.carol }]);
 
     // A later alert of the group joins the incident; the resolve of the first is recorded against it.
     const later = await send('nightly-batch', 'MarginCalcStale');
@@ -140,6 +140,6 @@ describe('triage route', () => {
     expect((await send('lost-probe', 'DiskFull')).body.outcomes).toEqual({ triaged: 1 });
     const warning = await h.slack.waitFor(() => h.slack.channel('incidents')!.messages.find((m) => m.text.includes('could not be posted in #no-such-channel')), 20_000, 'the warning');
     expect(warning.text).toContain('DiskFull failed on &lt;!channel&gt; job');
-    expect(await h.sql`select data->>'channel' as channel from audit_events where action = 'alert.triage_undelivered'`).toEqual([{ channel: 'no-such-channel' }]);
+    expect(await h.sql`select data->>'channel' as channel from audit_trail where action = 'alert.triage_undelivered'`).toEqual([{ channel: 'no-such-channel' }]);
   });
 });

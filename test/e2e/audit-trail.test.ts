@@ -22,6 +22,7 @@ beforeAll(async () => {
     const id = incidentIdFrom(await h.command('/incident', `sev3 ${title}`, { user: USERS.carol }));
     await h.warRoomReady(id);
   }
+  await h.sealed();
 });
 afterAll(async () => {
   await h?.stop();
@@ -46,6 +47,9 @@ describe('audit trail', () => {
   it('concurrent writers still form one chain', async () => {
     const acks = await Promise.all(Array.from({ length: 8 }, (_, i) => h.command('/incident', `sev4 Concurrent ${i}`)));
     expect(acks.every((a) => a.status === 200)).toBe(true);
+    await h.sealed();
+    const declared = await h.sql`select seq from audit_events where action = 'incident.declared' and data->>'title' like 'Concurrent %'`;
+    expect(declared).toHaveLength(8);
     const r = await auditVerify();
     expect(r.code).toBe(0);
   });

@@ -16,7 +16,7 @@ describe('authorization matrix (policy-driven)', () => {
     expect(sev.body.text).toBe(`:warning: Only Incident Commander, Technical Lead, the declarer, @sre-managers may change the severity of INC-${id}.`);
     const res = await h.command('/incident', 'resolve done', { channel: room.channel_id, user: USERS.carol });
     expect(res.body.text).toBe(`:warning: Only Incident Commander, the declarer, @sre-managers may resolve INC-${id}.`);
-    const denied = await h.sql`select actor, data->>'attempted' as what from audit_events where incident_id = ${id} and action = 'incident.denied' order by seq`;
+    const denied = await h.sql`select actor, data->>'attempted' as what from audit_trail where incident_id = ${id} and action = 'incident.denied' order by ord`;
     expect(denied.map((d) => [d['actor'], d['what']])).toEqual([[USERS.carol, 'change_severity'], [USERS.carol, 'resolve']]);
     const [state] = await h.sql`select severity, status from incidents where id = ${id}`;
     expect(state).toMatchObject({ severity: 'sev2', status: 'open' });

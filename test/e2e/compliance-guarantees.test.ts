@@ -63,7 +63,7 @@ describe('compliance reminders survive replicas, Redis loss and downtime', () =>
       throw new Error(`${err.message}\nruns: ${JSON.stringify(state)}\nwork: ${JSON.stringify(work)}`);
     });
     expect(JSON.stringify(cards('End-of-day trade report')[0]!.blocks)).toMatch(/:warning: Posted \d+ s late \(opened at \d\d:\d\d:\d\d ET; the bot was not running\)/);
-    const [row] = await h.sql`select data->>'late_ms' as late from audit_events where action = 'compliance.opened' and subject like 'eod-report/%'`;
+    const [row] = await h.sql`select data->>'late_ms' as late from audit_trail where action = 'compliance.opened' and subject like 'eod-report/%'`;
     expect(Number(row!['late'])).toBeGreaterThan(LATE_NOTICE_AFTER_MS);
   });
 });

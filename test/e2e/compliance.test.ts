@@ -73,7 +73,7 @@ describe('a compliance day (offsets in seconds)', () => {
     await h.slack.waitFor(() => h.slack.dms(USERS.grace).some((m) => m.text.includes('NSCC settlement file') && m.text.includes('missed')), 5000, 'manager DM');
     await nothingMoreWithin(TIMER_GRACE_MS, 'a second page for the miss');
     expect(h.pagerduty.events({ action: 'trigger', dedupKey: `warroom-CMP-nscc-settlement-${today}` })).toHaveLength(1);
-    const missed = await h.sql`select count(*)::int as n from audit_events where action = 'compliance.missed' and subject = ${`nscc-settlement/${today}`}`;
+    const missed = await h.sql`select count(*)::int as n from audit_trail where action = 'compliance.missed' and subject = ${`nscc-settlement/${today}`}`;
     expect(missed[0]!['n']).toBe(1);
   });
 
@@ -93,7 +93,7 @@ describe('a compliance day (offsets in seconds)', () => {
     await submitModal(VIEW.complianceDone, nscc, USERS.dave, { evidence: 'NSCC ack 771', note: '' });
     await h.slack.waitFor(() => /:warning: \*Done late \(\+\d+ s\)\* by <@UDAVE004>/.test(cardText('NSCC settlement file')), 5000, 'done late');
     await h.pagerduty.waitFor(() => h.pagerduty.alerts().get(`warroom-CMP-nscc-settlement-${today}`)?.status === 'resolved', 5000, 'page resolved');
-    const audit = await h.sql`select actor, action from audit_events where subject = ${`filing-check/${today}`} order by seq`;
+    const audit = await h.sql`select actor, action from audit_trail where subject = ${`filing-check/${today}`} order by ord`;
     expect(audit.map((a) => a['action'])).toEqual(['compliance.opened', 'compliance.completion_refused', 'compliance.completed']);
   });
 

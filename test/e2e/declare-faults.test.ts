@@ -16,13 +16,13 @@ describe('bad input gets a specific ephemeral answer and records nothing', () =>
   ])('/incident %s', async (text, expected) => {
     const before = (await h.sql`select count(*)::int as n from incidents`)[0]!['n'];
     // Background work (the compliance planner) may audit meanwhile; what this user caused must not change.
-    const auditBefore = (await h.sql`select count(*)::int as n from audit_events where actor = ${USERS.alice} or incident_id is not null`)[0]!['n'];
+    const auditBefore = (await h.sql`select count(*)::int as n from audit_trail where actor = ${USERS.alice} or incident_id is not null`)[0]!['n'];
     const r = await h.command('/incident', text);
     expect(r.status).toBe(200);
     expect(r.body.response_type).toBe('ephemeral');
     expect(r.body.text).toMatch(expected);
     expect((await h.sql`select count(*)::int as n from incidents`)[0]!['n']).toBe(before);
-    expect((await h.sql`select count(*)::int as n from audit_events where actor = ${USERS.alice} or incident_id is not null`)[0]!['n']).toBe(auditBefore);
+    expect((await h.sql`select count(*)::int as n from audit_trail where actor = ${USERS.alice} or incident_id is not null`)[0]!['n']).toBe(auditBefore);
   });
 
   it('an unknown subcommand in a war room points at help', async () => {
@@ -72,7 +72,7 @@ describe('Slack trouble while building the war room', () => {
     const id = incidentIdFrom(await h.command('/incident', 'sev2 Cannot create rooms', { user: USERS.carol }));
     await h.slack.waitFor(() => h.slack.dms(USERS.carol).some((m) => m.text.includes(`The war room for INC-${id} could not be set up`) && m.text.includes('restricted_action')), 8000, 'DM to declarer');
     await h.slack.waitFor(() => h.slack.channel('incidents')!.messages.some((m) => m.text.includes(`The war room for INC-${id} could not be set up`)), 8000, 'told #incidents');
-    const row = await h.slack.waitFor(async () => (await h.sql`select action, data from audit_events where incident_id = ${id} and action = 'warroom.failed'`)[0], 5000, 'failure audited');
+    const row = await h.slack.waitFor(async () => (await h.sql`select action, data from audit_trail where incident_id = ${id} and action = 'warroom.failed'`)[0], 5000, 'failure audited');
     expect(row['data']).toMatchObject({ error: expect.stringContaining('restricted_action') });
     expect(await incidentsNamed('Cannot create rooms')).toBe(1);
   });

@@ -36,7 +36,7 @@ describe('/incident sev1 <title> (fast path)', () => {
     expect(ann.text).toContain('<!subteam^SSEV1RESP>');
     expect(JSON.stringify(ann.blocks)).toContain(`<#${room.channel_id}>`);
     // audited
-    const [declared] = await h.sql`select action, actor from audit_events where incident_id = ${id} order by seq limit 1`;
+    const [declared] = await h.sql`select action, actor from audit_trail where incident_id = ${id} order by ord limit 1`;
     expect(declared).toMatchObject({ action: 'incident.declared', actor: USERS.bob });
   });
 

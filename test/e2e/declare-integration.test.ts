@@ -45,7 +45,7 @@ describe('an integration declares an incident', () => {
     await h.slack.waitFor(() => announcementsMention(`declared by Alertmanager — payments route at`), 5000, 'announcement');
 
     // The audit trail's actor names the integration.
-    const [declared] = await h.sql`select actor, data from audit_events where incident_id = ${id} and action = 'incident.declared'`;
+    const [declared] = await h.sql`select actor, data from audit_trail where incident_id = ${id} and action = 'incident.declared'`;
     expect(declared!['actor']).toBe('integration:alertmanager');
     expect(declared!['data']).toMatchObject({ declarer: { kind: 'integration', source: 'alertmanager', name: 'Alertmanager — payments route' } });
     const [row] = await h.sql`select declared_by, declarer_kind, declarer_name from incidents where id = ${id}`;
@@ -101,7 +101,7 @@ describe('an integration declares an incident', () => {
     const { incident } = await declare('sev2', 'Rooms cannot be created');
     await h.slack.waitFor(() => announcementsMention(`The war room for INC-${incident.id} could not be set up`), 8000, 'told #incidents');
     // The reports are queued first, then the failure is recorded (a crash in between re-runs both).
-    const row = await h.slack.waitFor(async () => (await h.sql`select actor from audit_events where incident_id = ${incident.id} and action = 'warroom.failed'`)[0], 5000, 'failure audited');
+    const row = await h.slack.waitFor(async () => (await h.sql`select actor from audit_trail where incident_id = ${incident.id} and action = 'warroom.failed'`)[0], 5000, 'failure audited');
     expect(row['actor']).toBe('warroom');
     for (const t of userTargets()) expect(SEEDED.has(t as never), t).toBe(true);
   });

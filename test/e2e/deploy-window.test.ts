@@ -94,7 +94,7 @@ describe('approvals', () => {
 
     expect(await click(id, ACTION.deployApprove, USERS.bob)).toContain(`You requested DEP-${id}; someone else in @eng-leads must decide it.`);
     expect(await click(id, ACTION.deployApprove, USERS.carol)).toContain(`Only @eng-leads may decide DEP-${id}.`);
-    const refused = await h.sql`select actor from audit_events where subject = ${`DEP-${id}`} and action = 'deploy.decision_refused' order by seq`;
+    const refused = await h.sql`select actor from audit_trail where subject = ${`DEP-${id}`} and action = 'deploy.decision_refused' order by ord`;
     expect(refused.map((x) => x['actor'])).toEqual([USERS.bob, USERS.carol]);
     expect((await h.api('/api/v1/deploy-window?type=standard&service=payments')).status).toBe(423);
 
@@ -185,7 +185,7 @@ describe('the gate', () => {
   });
   it('every query is audited with the token name', async () => {
     await h.api('/api/v1/deploy-window?type=emergency&service=risk-engine');
-    const [row] = await h.sql`select actor, subject, data from audit_events where action = 'deploy.gate_queried' order by seq desc limit 1`;
+    const [row] = await h.sql`select actor, subject, data from audit_trail where action = 'deploy.gate_queried' order by ord desc limit 1`;
     expect(row).toMatchObject({ actor: 'token:ci', subject: 'emergency:risk-engine', data: { allowed: false, approval: 'engineering-lead' } });
   });
 });

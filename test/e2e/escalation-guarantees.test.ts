@@ -41,7 +41,7 @@ describe('no step lost, none doubled', () => {
       expect(smsTo(PHONES.ivan, id)).toHaveLength(1);
       expect(smsTo(PHONES.erin, id)).toHaveLength(1);
       expect(smsTo(PHONES.grace, id)).toHaveLength(1);
-      const fired = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'escalation.step_fired'`;
+      const fired = await h.sql`select count(*)::int as n from audit_trail where incident_id = ${id} and action = 'escalation.step_fired'`;
       expect(fired[0]!['n']).toBe(3);
       // The rest of the lifecycle, once each: card, announcement, resolution, PagerDuty resolve.
       const room = await h.warRoomReady(id);
@@ -147,7 +147,7 @@ describe('regulatory checklist', () => {
     await h.clickInMessage('compliance', card.ts, ACTION.checklistDone, USERS.dave, { value: `reg|${id}|customer-impact` });
     await h.slack.waitFor(() => JSON.stringify(compliance().messages.find((m) => m.ts === card.ts)!.blocks).includes(`~Assess customer impact: accounts, open orders, funds at risk~ — <@${USERS.dave}>`), 5000, 'ticked');
     await h.slack.waitFor(() => compliance().messages.some((m) => m.text.includes(`the regulatory checklist for INC-${id} is due`) && m.text.includes('<!subteam^SCOMPLIAN>') && !m.text.includes('Assess customer impact')), 6000, 'reminder');
-    const audit = await h.sql`select action, actor from audit_events where incident_id = ${id} and action like 'regulatory.%' order by seq`;
+    const audit = await h.sql`select action, actor from audit_trail where incident_id = ${id} and action like 'regulatory.%' order by ord`;
     expect(audit.map((a) => a['action'])).toEqual(['regulatory.checklist_opened', 'regulatory.item_refused', 'regulatory.item_done', 'regulatory.checklist_reminded']);
   });
 });

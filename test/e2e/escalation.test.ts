@@ -57,7 +57,7 @@ describe('an unanswered Sev1 climbs the ladder', () => {
     expect(lines[0]).toMatch(/^:stopwatch: On declaration: page trading-oncall \(1 sent\) · SMS to @executives \(2 sent\) · notify @executives \(2 sent\) · regulatory checklist in #compliance \(due \d\d:\d\d:\d\d ET\)$/);
     expect(lines[1]).toBe(':stopwatch: 2 s without a response: SMS to @sre-managers (1 sent)');
     expect(lines[2]).toMatch(/^:stopwatch: 4 s without a response: SMS to @senior-leadership \(2 sent\) · notify @senior-leadership \(2 sent\)/);
-    const fired = await h.sql`select action, data->>'step' as step from audit_events where incident_id = ${id} and action = 'escalation.step_fired' order by seq`;
+    const fired = await h.sql`select action, data->>'step' as step from audit_trail where incident_id = ${id} and action = 'escalation.step_fired' order by ord`;
     expect(fired.map((r) => r['step'])).toEqual(['0', '1', '2']);
   });
 });

@@ -109,7 +109,7 @@ describe('the GameStop morning', () => {
         [1, 'cancelled'],
         [2, 'cancelled'],
       ]);
-      const [ack] = await h.sql`select actor, data from audit_events where incident_id = ${id} and action = 'incident.acknowledged'`;
+      const [ack] = await h.sql`select actor, data from audit_trail where incident_id = ${id} and action = 'incident.acknowledged'`;
       expect(ack).toMatchObject({ actor: 'pagerduty:Jane Doe', data: { how: 'acknowledged in PagerDuty', steps_stopped: 2 } });
       await h.command('/incident', 'resolve collateral posted', { channel: room.channel_id, user: USERS.bob });
     } finally {

@@ -31,7 +31,7 @@ describe('roles on the header card', () => {
     await h.slack.waitFor(() => h.slack.channel(channel)!.topic.includes(`IC: <@${USERS.alice}>`), 5000, 'topic follows IC');
     await h.slack.waitFor(() => h.slack.channel(channel)!.messages.some((m) => m.text === `<@${USERS.alice}> is now Incident Commander`), 5000, 'notice');
     expect(h.slack.channel(channel)!.messages.filter((m) => m.blocks?.[0]?.type === 'header')).toHaveLength(1);
-    const [row] = await h.sql`select actor, data from audit_events where incident_id = ${id} and action = 'role.assigned' order by seq desc limit 1`;
+    const [row] = await h.sql`select actor, data from audit_trail where incident_id = ${id} and action = 'role.assigned' order by ord desc limit 1`;
     expect(row).toMatchObject({ actor: USERS.alice, data: { role: 'incident_commander', previous: null, next: USERS.alice } });
   });
 
@@ -54,11 +54,11 @@ describe('roles on the header card', () => {
   });
 
   it('a double click changes nothing and says so', async () => {
-    const before = (await h.sql`select count(*)::int as n from audit_events where incident_id = ${id}`)[0]!['n'];
+    const before = (await h.sql`select count(*)::int as n from audit_trail where incident_id = ${id}`)[0]!['n'];
     await h.clickInMessage(channel, headerTs, ACTION.roleTake, USERS.alice, { value: encodeRoleTarget(id, 'incident_commander') });
     await h.slack.waitFor(() => lastResponse()?.text === 'You already are Incident Commander.', 5000, 'ephemeral');
     expect(lastResponse().response_type).toBe('ephemeral');
-    const after = (await h.sql`select count(*)::int as n from audit_events where incident_id = ${id}`)[0]!['n'];
+    const after = (await h.sql`select count(*)::int as n from audit_trail where incident_id = ${id}`)[0]!['n'];
     expect(after).toBe(before);
   });
 

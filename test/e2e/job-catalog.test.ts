@@ -27,8 +27,8 @@ describe('a job whose payload does not match its kind', () => {
     expect(done['last_error']).toMatch(/incident\.notice.*incidentId invalid_type/);
 
     // Recorded failed first, then reported.
-    await waitFor(async () => (await h.sql`select 1 from audit_events where action = 'job.rejected' and subject = 'planted-bad-notice'`)[0], 'job.rejected audited');
-    const audits = await h.sql`select data from audit_events where action = 'job.rejected' and subject = 'planted-bad-notice'`;
+    await waitFor(async () => (await h.sql`select 1 from audit_trail where action = 'job.rejected' and subject = 'planted-bad-notice'`)[0], 'job.rejected audited');
+    const audits = await h.sql`select data from audit_trail where action = 'job.rejected' and subject = 'planted-bad-notice'`;
     expect(audits).toHaveLength(1);
     expect(audits[0]!['data']).toEqual({ queue: 'work', kind: 'incident.notice', issues: [{ path: 'incidentId', code: 'invalid_type' }] });
     expect(JSON.stringify(audits[0]!['data'])).not.toContain('secret');
@@ -44,7 +44,7 @@ describe('a job whose payload does not match its kind', () => {
 
   it('an unknown kind is rejected the same way', async () => {
     await h.sql`insert into work_items (kind, dedupe_key, payload, created_at) values ('incident.teleport', 'planted-unknown-kind', ${h.sql.json({ incidentId: 1 })}, now() - interval '1 minute')`;
-    await waitFor(async () => (await h.sql`select 1 from audit_events where action = 'job.rejected' and subject = 'planted-unknown-kind'`)[0], 'rejected');
+    await waitFor(async () => (await h.sql`select 1 from audit_trail where action = 'job.rejected' and subject = 'planted-unknown-kind'`)[0], 'rejected');
     const [r] = await h.sql`select status, attempts from work_items where dedupe_key = 'planted-unknown-kind'`;
     expect(r).toEqual({ status: 'failed', attempts: 1 });
   });
@@ -60,7 +60,7 @@ describe('a job whose payload does not match its kind', () => {
       expect(await failed.getState()).toBe('failed');
       // Started once; a retry would have left it delayed with a second start to come.
       expect(failed.attemptsStarted).toBe(1);
-      const audits = await h.sql`select data from audit_events where action = 'job.rejected' and subject = ${jobId}`;
+      const audits = await h.sql`select data from audit_trail where action = 'job.rejected' and subject = ${jobId}`;
       expect(audits.map((a) => a['data'])).toEqual([{ queue: 'timers', kind: 'esc-step', issues: [{ path: 'stepId', code: 'invalid_type' }] }]);
       await h.slack.waitFor(() => incidentsChannel().messages.find((m) => m.text.includes(jobId)), 8000, 'timer rejection shown in #incidents');
       expect(h.logs.filter((l) => l.includes(jobId) && l.includes('will retry'))).toEqual([]);
@@ -91,7 +91,7 @@ describe('a notice for a war room that is not built yet', () => {
     expect(shown.text).toContain('still not set up after 18 min');
     await waitFor(async () => (await itemOf('wait-give-up'))?.['status'] === 'failed', 'notice failed for good');
     expect(await itemOf('wait-give-up')).toEqual({ status: 'failed', attempts: WAR_ROOM_WAIT.starts });
-    await waitFor(async () => (await h.sql`select 1 from audit_events where action = 'notice.undelivered' and subject = 'wait-give-up'`)[0], 'audited');
+    await waitFor(async () => (await h.sql`select 1 from audit_trail where action = 'notice.undelivered' and subject = 'wait-give-up'`)[0], 'audited');
   });
 
   it('keeps waiting while the room may still come, and gives up at once when its setup is declared failed', async () => {

@@ -13,6 +13,6 @@ describe('POST /api/v1/alerts/pagerduty without a configured secret', () => {
       expect(sent.body.message).toContain('PAGERDUTY_WEBHOOK_SECRET');
     }
     expect(await h.sql`select 1 from pagerduty_webhooks`).toHaveLength(0);
-    expect(await h.sql`select 1 from audit_events where action = 'pagerduty.webhook_received'`).toHaveLength(0);
+    expect(await h.sql`select 1 from audit_trail where action = 'pagerduty.webhook_received'`).toHaveLength(0);
   });
 });

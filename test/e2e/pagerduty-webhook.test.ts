@@ -20,7 +20,7 @@ const key = (id: number) => `warroom-INC-${id}`;
 const roomLines = (channel: string) => h.slack.channel(channel)!.messages.map((m) => m.text);
 const smsTo = (phone: string, id: number) => h.twilio.messages().filter((m) => m.to === phone && m.body.includes(`INC-${id}:`));
 const rows = (webhookId: string) => h.sql`select incident_id, event_type, outcome, payload, pd_incident_id, incident_key from pagerduty_webhooks where webhook_id = ${webhookId}`;
-const audits = (webhookId: string) => h.sql`select actor, incident_id, data from audit_events where action = 'pagerduty.webhook_received' and subject = ${webhookId}`;
+const audits = (webhookId: string) => h.sql`select actor, incident_id, data from audit_trail where action = 'pagerduty.webhook_received' and subject = ${webhookId}`;
 
 /** Declares as Bob and waits until PagerDuty holds the page (its incident_key is warroom-INC-<id>). */
 async function declare(text: string): Promise<number> {
@@ -119,7 +119,7 @@ describe('incident.acknowledged counts as the response', () => {
     expect(incident!['acknowledged_by']).toBe('pagerduty:Jane Doe');
     const [row] = await rows(sent.webhookId);
     expect(row).toMatchObject({ incident_id: id, outcome: 'acknowledged', incident_key: key(id), pd_incident_id: h.pagerduty.alerts().get(key(id))!.incidentId });
-    const acks = await h.sql`select actor, data from audit_events where incident_id = ${id} and action = 'incident.acknowledged'`;
+    const acks = await h.sql`select actor, data from audit_trail where incident_id = ${id} and action = 'incident.acknowledged'`;
     expect(acks).toHaveLength(1);
     expect(acks[0]).toMatchObject({ actor: 'pagerduty:Jane Doe', data: { how: 'acknowledged in PagerDuty', steps_stopped: 2 } });
     expect((await audits(sent.webhookId))[0]).toMatchObject({ actor: 'pagerduty:Jane Doe', incident_id: id, data: { outcome: 'acknowledged', event_type: 'incident.acknowledged' } });
@@ -149,7 +149,7 @@ describe('incident.acknowledged counts as the response', () => {
     expect(JSON.stringify(timeline.body)).toContain(`pagerduty:Jane Doe PagerDuty incident.acknowledged (#${h.pagerduty.alerts().get(key(id))!.number}): acknowledged`);
     const reply = await h.command('/incident', 'ack', { channel: room.channel_id, user: USERS.alice });
     expect(JSON.stringify(reply.body)).toContain(`INC-${id} was already answered by *Jane Doe*`);
-    expect(await h.sql`select 1 from audit_events where incident_id = ${id} and action = 'incident.acknowledged'`).toHaveLength(1);
+    expect(await h.sql`select 1 from audit_trail where incident_id = ${id} and action = 'incident.acknowledged'`).toHaveLength(1);
     await h.command('/incident', 'resolve done', { channel: room.channel_id, user: USERS.bob });
   });
 
@@ -171,7 +171,7 @@ describe('incident.acknowledged counts as the response', () => {
         5000,
         'the click answered',
       );
-      const acks = await h.sql`select actor from audit_events where incident_id = ${id} and action = 'incident.acknowledged'`;
+      const acks = await h.sql`select actor from audit_trail where incident_id = ${id} and action = 'incident.acknowledged'`;
       expect(acks).toHaveLength(1);
       const pdWon = acks[0]!['actor'] === 'pagerduty:Jane Doe';
       winners.push(pdWon ? 'pagerduty' : 'slack');
@@ -189,7 +189,7 @@ describe('incident.acknowledged counts as the response', () => {
       expect(roomLines(room.channel_id).filter((t) => / acknowledged( in PagerDuty)? after /.test(t))).toHaveLength(1);
       expect(smsTo(PHONES.erin, id)).toHaveLength(0);
       expect(h.pagerduty.events({ action: 'acknowledge', dedupKey: key(id) })).toHaveLength(winners[i] === 'slack' ? 1 : 0);
-      expect(await h.sql`select 1 from audit_events where incident_id = ${id} and action = 'incident.acknowledged'`).toHaveLength(1);
+      expect(await h.sql`select 1 from audit_trail where incident_id = ${id} and action = 'incident.acknowledged'`).toHaveLength(1);
     }
   });
 });
@@ -211,7 +211,7 @@ describe('incident.resolved, escalated and reassigned', () => {
     await h.clickInMessage(room.channel_id, offer.ts, ACTION.resolve, USERS.alice, { value: `resolve|${id}`, blockId: `resolve|${id}` });
     await h.slack.waitFor(() => h.slack.responses().some((r) => r.body?.text?.startsWith(':warning: Only') && r.body.text.includes(`INC-${id}`)), 5000, 'refusal');
     expect((await h.sql`select status from incidents where id = ${id}`)[0]!['status']).toBe('open');
-    expect(await h.sql`select 1 from audit_events where incident_id = ${id} and action = 'incident.denied' and actor = ${USERS.alice}`).toHaveLength(1);
+    expect(await h.sql`select 1 from audit_trail where incident_id = ${id} and action = 'incident.denied' and actor = ${USERS.alice}`).toHaveLength(1);
 
     // Bob declared it: his click resolves it, and PagerDuty hears the resolve.
     await h.clickInMessage(room.channel_id, offer.ts, ACTION.resolve, USERS.bob, { value: `resolve|${id}`, blockId: `resolve|${id}` });

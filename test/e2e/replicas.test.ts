@@ -53,7 +53,7 @@ describe('several replicas behave as one bot', () => {
     expect(acks.map((a) => a.status)).toEqual(Array(40).fill(200));
     // Clicks are acked before they are applied: wait until each one either changed the role or was told it already had.
     await h.slack.waitFor(async () => {
-      const [c] = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'role.assigned'`;
+      const [c] = await h.sql`select count(*)::int as n from audit_trail where incident_id = ${id} and action = 'role.assigned'`;
       const answers = h.slack.responses().slice(responsesBefore);
       const unexpected = answers.filter((r) => !/already (are|is) Technical Lead/.test(r.body?.text ?? ''));
       // A click that failed would never be counted: say so at once instead of timing out.
@@ -61,7 +61,7 @@ describe('several replicas behave as one bot', () => {
       if (c!['n'] + answers.length > 40) throw new Error(`more outcomes than clicks: ${c!['n']} changes, ${answers.length} answers`);
       return c!['n'] + answers.length === 40;
     }, 60_000, 'all 40 clicks applied').catch(async (err: Error) => {
-      const [c] = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'role.assigned'`;
+      const [c] = await h.sql`select count(*)::int as n from audit_trail where incident_id = ${id} and action = 'role.assigned'`;
       const activity = await h.sql`select state, wait_event_type, left(query, 80) as q from pg_stat_activity where datname = current_database() and state <> 'idle'`;
       throw new Error(`${err.message}\nchanges ${c!['n']}, answers ${h.slack.responses().slice(responsesBefore).length}\nactivity: ${JSON.stringify(activity)}\nlogged: ${h.logs.filter((l) => /"level":(40|50)/.test(l)).slice(-4).join('')}`);
     });
@@ -70,7 +70,7 @@ describe('several replicas behave as one bot', () => {
     const header = () => h.slack.channel(room.channel_id)!.messages.find((m) => m.ts === room.header_ts)!;
     await h.slack.waitFor(() => JSON.stringify(header().blocks).includes(`*Technical Lead*: <@${holder}>`), 8000, 'card shows final holder');
     // One audit event per actual change, and they chain from the previous holder.
-    const changes = await h.sql`select data from audit_events where incident_id = ${id} and action = 'role.assigned' order by seq`;
+    const changes = await h.sql`select data from audit_trail where incident_id = ${id} and action = 'role.assigned' order by ord`;
     for (let i = 1; i < changes.length; i++) expect(changes[i]!['data'].previous).toBe(changes[i - 1]!['data'].next);
     expect(changes.at(-1)!['data'].next).toBe(holder);
   });

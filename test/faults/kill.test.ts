@@ -117,7 +117,7 @@ describe('kill -9', () => {
     await h.slack.waitFor(() => cards().length > 0, 15_000, 'card after restart');
     await nothingMoreWithin(CHILD_GRACE_MS, 'a second card');
     expect(cards()).toHaveLength(1);
-    const opened = await h.sql`select count(*)::int as n from audit_events where action = 'compliance.opened' and subject like 'kill-report/%'`;
+    const opened = await h.sql`select count(*)::int as n from audit_trail where action = 'compliance.opened' and subject like 'kill-report/%'`;
     expect(opened[0]!['n']).toBe(1);
     await b.kill9();
   }, windowWaitBoundMs(120) + 60_000);

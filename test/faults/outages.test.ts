@@ -78,7 +78,7 @@ describe('Slack trouble', () => {
     expect(h.logs.join('')).toContain('connected to Slack');
     const room = await h.warRoomReady(id, 30_000);
     expect(h.slack.channel(room.channel_id)!.pins.size).toBe(1);
-    const [failed] = await h.sql`select count(*)::int as n from audit_events where action = 'warroom.failed' and incident_id = ${id}`;
+    const [failed] = await h.sql`select count(*)::int as n from audit_trail where action = 'warroom.failed' and incident_id = ${id}`;
     expect(failed!['n']).toBe(0);
   }, 60_000);
 

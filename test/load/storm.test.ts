@@ -78,7 +78,7 @@ describe('interaction burst', () => {
     expect(sent).toBe(1000);
     // Clicks are acked before they are applied: wait until each changed a role or was told it had not.
     await h.slack.waitFor(async () => {
-      const [c] = await h.sql`select count(*)::int as n from audit_events where incident_id = ${id} and action = 'role.assigned'`;
+      const [c] = await h.sql`select count(*)::int as n from audit_trail where incident_id = ${id} and action = 'role.assigned'`;
       const already = h.slack.responses().slice(responsesBefore).filter((r) => / already (are|is) /.test(r.body?.text ?? '')).length;
       return c!['n'] + already >= 1000;
     }, 60_000, 'all 1,000 clicks applied');
@@ -88,7 +88,7 @@ describe('interaction burst', () => {
     const labels: Record<string, string> = { incident_commander: 'Incident Commander', technical_lead: 'Technical Lead', communications_lead: 'Communications Lead', business_lead: 'Business Lead' };
     await h.slack.waitFor(() => roles.every((r) => header().includes(`*${labels[r]}*: <@${holders[r]!.userId}>`)), 30_000, 'card shows the final holders');
     // Each change is one audit event whose `previous` is the holder before it.
-    const changes = await h.sql`select data from audit_events where incident_id = ${id} and action = 'role.assigned' order by seq`;
+    const changes = await h.sql`select data from audit_trail where incident_id = ${id} and action = 'role.assigned' order by ord`;
     for (const role of roles) {
       const mine = changes.map((c) => c['data']).filter((d) => d.role === role);
       for (let i = 1; i < mine.length; i++) expect(mine[i].previous).toBe(mine[i - 1].next);

@@ -7,7 +7,7 @@ import { loadPolicy, parsePolicy } from '../../src/config/policy-schema.js';
 import type { Policy } from '../../src/domain/policy.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeSlack } from '../../src/sandbox/fake-slack.js';
-import { readResponse } from '../../src/sandbox/listen.js';
+import { pollUntil, readResponse } from '../../src/sandbox/listen.js';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { FakeTwilio } from '../../src/sandbox/fake-twilio.js';
 import { startWarroom, type Warroom, type WarroomOptions } from '../../src/server.js';
@@ -87,6 +87,11 @@ export interface Harness {
   clickInMessage(channel: string, ts: string, actionId: string, user: string, opts?: { blockId?: string; value?: string; selectedUser?: string; selectedOption?: string; to?: Warroom }): Promise<{ status: number; body: any }>;
   /** Waits until the incident's war room is ready (setup job done) and returns its row. */
   warRoomReady(incidentId: number, timeoutMs?: number): Promise<{ channel_id: string; header_ts: string; channel_name: string }>;
+  /**
+   * Waits until every audit event recorded so far is in the chain (`audit_events`): the sealer
+   * chains them shortly after their transactions commit. Read `audit_trail` for what was recorded.
+   */
+  sealed(timeoutMs?: number): Promise<void>;
   restartBot(extra?: Partial<WarroomOptions>): Promise<void>;
   /** Another replica on the same Postgres, Redis prefix and Slack. */
   startReplica(extra?: Partial<WarroomOptions>): Promise<Warroom>;
@@ -280,6 +285,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         if (Date.now() > deadline) throw new Error(`INC-${incidentId}'s war room not ready after ${timeoutMs} ms; Slack calls: ${JSON.stringify(slack.calls().slice(-8).map((c) => [c.method, c.error ?? c.status]))}`);
         await new Promise((r) => setTimeout(r, 25));
       }
+    },
+    async sealed(timeoutMs = 10_000) {
+      const [top] = await sql`select max(id)::text as m from audit_inbox`;
+      if (!top?.['m']) return;
+      await pollUntil('audit sealer', async () => (await sql`select 1 from audit_inbox where id <= ${top['m']} limit 1`).length === 0, timeoutMs, 'the audit events recorded so far sealed', () => []);
     },
     async restartBot(extra) {
       await bot.stop();

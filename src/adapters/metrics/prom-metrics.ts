@@ -24,6 +24,13 @@ export class PromMetrics implements Metrics {
     registers: [this.registry],
   });
   private readonly alertCount = new Counter({ name: 'warroom_alerts_total', help: 'Inbound alerts by endpoint and outcome (declared, joined, attached, dropped, resolved, resolved_unmatched, duplicate)', labelNames: ['sender', 'outcome'], registers: [this.registry] });
+  private readonly sealedCount = new Counter({ name: 'warroom_audit_sealed_total', help: 'Audit events chained by this replica\'s sealer', registers: [this.registry] });
+  private readonly sealRounds = new Histogram({
+    name: 'warroom_audit_seal_round_seconds',
+    help: 'Time one sealing round took (read the inbox, chain, insert, delete)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly slackCalls = new Counter({ name: 'warroom_slack_api_calls_total', help: 'Slack Web API calls by method and result', labelNames: ['method', 'result'], registers: [this.registry] });
 
   /** Gauges read at scrape time (queue depth, compliance runs by state). */
@@ -61,6 +68,10 @@ export class PromMetrics implements Metrics {
   }
   failure(kind: string): void {
     this.failures.inc({ kind });
+  }
+  auditSealed(events: number, ms: number): void {
+    this.sealedCount.inc(events);
+    this.sealRounds.observe(ms / 1000);
   }
   ack(kind: string, ms: number): void {
     this.ackHistogram.observe({ kind }, ms / 1000);

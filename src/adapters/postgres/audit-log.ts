@@ -1,42 +1,35 @@
-import { desc, sql as dsql } from 'drizzle-orm';
-import { ChainVerifier, chain, describeFailure, type ChainedAuditRecord } from '../../domain/audit-chain.js';
+import { ChainVerifier, describeFailure, type ChainedAuditRecord } from '../../domain/audit-chain.js';
 import type { AuditEntry } from '../../app/ports/audit.js';
 import type { Db, Sql } from './database.js';
-import { auditEvents } from './schema.js';
+import { auditInbox } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** Writers queue on this lock, so each append sees the real chain head. Held until commit. */
-const CHAIN_HEAD_LOCK = 7_461_007_002;
-
-/** Appends one event to the chain inside the caller's transaction; returns its sequence number. */
+/**
+ * Records one event inside the caller's transaction, in the audit inbox: no lock, so concurrent
+ * changes do not wait for each other; the sealer chains it once the transaction has committed
+ * (audit-sealer.ts). Returns its id, unique for ever (work-item keys are made from it).
+ */
 export async function appendAudit(tx: Tx | Db, entry: AuditEntry, at: Date): Promise<number> {
-  // Two statements on purpose: under READ COMMITTED a statement reads from the snapshot taken when
-  // it starts, so the head must be read by a statement that begins after the lock is held.
-  await tx.execute(dsql`select pg_advisory_xact_lock(${CHAIN_HEAD_LOCK})`);
-  const [head] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  const record = chain(
-    { seq: (head?.seq ?? 0) + 1, occurredAt: at, actor: entry.actor, action: entry.action, incidentId: entry.incidentId, subject: entry.subject, data: entry.data ?? null },
-    head?.hash ?? '0'.repeat(64),
-  );
-  await tx.insert(auditEvents).values({
-    seq: record.seq,
-    occurredAt: record.occurredAt,
-    actor: record.actor,
-    action: record.action,
-    incidentId: record.incidentId,
-    subject: record.subject,
-    data: record.data,
-    prevHash: record.prevHash,
-    hash: record.hash,
-  });
-  return record.seq;
+  const [row] = await tx
+    .insert(auditInbox)
+    .values({ occurredAt: at, actor: entry.actor, action: entry.action, incidentId: entry.incidentId, subject: entry.subject, data: entry.data ?? null })
+    .returning({ id: auditInbox.id });
+  return row!.id;
 }
 
 export interface VerifyResult {
   ok: boolean;
   rows: number;
   firstBad: { seq: number; problem: string } | null;
+  /** Events recorded but not sealed yet, and the age of the oldest (seconds; 0 when none). */
+  unsealed: { count: number; oldestAgeS: number };
+}
+
+/** The inbox's tail: how many events wait for the sealer and for how long the oldest has. */
+export async function unsealedTail(sql: Sql): Promise<{ count: number; oldestAgeS: number }> {
+  const [r] = await sql<Array<{ n: number; age: number | null }>>`select count(*)::int as n, extract(epoch from clock_timestamp() - min(inserted_at))::float8 as age from audit_inbox`;
+  return { count: r?.n ?? 0, oldestAgeS: Math.max(0, r?.age ?? 0) };
 }
 
 /** Walks the whole chain in seq order with a cursor; memory stays flat for millions of rows. */
@@ -59,8 +52,8 @@ export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<Verif
         hash: r.hash,
       };
       const failure = verifier.check(row);
-      if (failure) return { ok: false, rows: verifier.count, firstBad: { seq: failure.seq, problem: describeFailure(failure) } };
+      if (failure) return { ok: false, rows: verifier.count, firstBad: { seq: failure.seq, problem: describeFailure(failure) }, unsealed: await unsealedTail(sql) };
     }
   }
-  return { ok: true, rows: verifier.count, firstBad: null };
+  return { ok: true, rows: verifier.count, firstBad: null, unsealed: await unsealedTail(sql) };
 }

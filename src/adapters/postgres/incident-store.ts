@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, or, sql as dsql } from 'drizzle-orm';
 import type { Declarer } from '../../domain/declarer.js';
 import type { Incident, RoleHolder } from '../../domain/incident.js';
 import type { AuditEntry, AuditView } from '../../app/ports/audit.js';
@@ -10,7 +10,7 @@ import type { Db } from './database.js';
 import { alertCounts } from './alert-store.js';
 import { appendAudit } from './audit-log.js';
 import { afterCommit, exclusiveSection, scoped } from './scoped-db.js';
-import { auditEvents, deliveries, escalationSteps, incidents, pagerdutyWebhooks, regulatoryChecklists } from './schema.js';
+import { deliveries, escalationSteps, incidents, pagerdutyWebhooks, regulatoryChecklists } from './schema.js';
 import { enqueueWork, withOutbox, type Enqueued, type OnCommitted, type Tx } from './outbox.js';
 
 export type { OnCommitted } from './outbox.js';
@@ -283,13 +283,20 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async timeline(incidentId: number): Promise<AuditView[]> {
-    const rows = await this.q.select().from(auditEvents).where(eq(auditEvents.incidentId, incidentId)).orderBy(asc(auditEvents.seq));
+    // One statement, one snapshot: an event being sealed meanwhile is read on one side only.
+    // The chained events in chain order, then those still in the inbox in the order they will take.
+    const rows = (await this.q.execute(dsql`
+      select * from (
+        select seq, null::xid8 as xid, null::bigint as id, occurred_at, actor, action, incident_id, subject, data from audit_events where incident_id = ${incidentId}
+        union all
+        select null, xid, id, occurred_at, actor, action, incident_id, subject, data from audit_inbox where incident_id = ${incidentId}
+      ) t order by seq nulls last, xid, id`)) as unknown as Array<{ seq: string | null; occurred_at: string | Date; actor: string; action: string; incident_id: number | null; subject: string; data: unknown }>;
     return rows.map((r) => ({
-      seq: r.seq,
-      occurredAt: r.occurredAt,
+      seq: r.seq === null ? null : Number(r.seq),
+      occurredAt: new Date(r.occurred_at),
       actor: r.actor,
       action: r.action,
-      incidentId: r.incidentId,
+      incidentId: r.incident_id,
       subject: r.subject,
       data: (r.data ?? {}) as Record<string, unknown>,
     }));

@@ -8,6 +8,7 @@ export interface AuditEntry {
 }
 
 export interface AuditView extends AuditEntry {
-  seq: number;
+  /** Its place in the chain; null while it waits in the inbox for the sealer. */
+  seq: number | null;
   occurredAt: Date;
 }

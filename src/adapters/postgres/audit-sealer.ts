@@ -1,0 +1,170 @@
+import { chain, GENESIS_HASH, type ChainedAuditRecord } from '../../domain/audit-chain.js';
+import type { Logger } from '../../app/ports/logger.js';
+import type { Sql } from './database.js';
+
+/** Held (per transaction) by whoever extends the chain: one chain, however many sealers run. */
+const CHAIN_HEAD_LOCK = 7_461_007_002;
+/** Held (per session) by the elected sealer; another replica takes over when its session ends. */
+const SEALER_LOCK = 7_461_007_003;
+/** Events chained per transaction (9 parameters each, under Postgres's 65,535). */
+export const SEAL_BATCH = 2000;
+
+/** Read as plain values, whatever parsers the client has (drizzle makes timestamps strings). */
+interface InboxRow {
+  id: string;
+  occurred_ms: number;
+  actor: string;
+  action: string;
+  incident_id: number | null;
+  subject: string;
+  data: string | null;
+}
+
+/**
+ * Chains what the audit inbox holds, once, in a defined order: by transaction id (xid8), then by
+ * id within a transaction, and only for transactions older than the oldest still running (the
+ * snapshot's xmin). A transaction still running may yet commit events, and any it commits will
+ * sort after everything sealed so far (its xid is at least xmin): a late commit is neither
+ * skipped nor sealed out of order. Moving an event (insert into the chain, delete from the inbox)
+ * is one transaction, so a reader sees it in exactly one of the two.
+ *
+ * Returns how many events were sealed. Safe to call from several places at once: the chain-head
+ * lock serialises them and each reads the head and the inbox after taking it.
+ */
+export async function sealBatch(sql: Sql, batch = SEAL_BATCH): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${CHAIN_HEAD_LOCK})`;
+    const [head] = await tx<Array<{ seq: string; hash: string }>>`select seq, hash from audit_events order by seq desc limit 1`;
+    const rows = await tx<InboxRow[]>`
+      select id::text, (extract(epoch from occurred_at) * 1000)::float8 as occurred_ms, actor, action, incident_id, subject, data::text as data
+      from audit_inbox
+      where xid < pg_snapshot_xmin(pg_current_snapshot())
+      order by xid, id limit ${batch}`;
+    if (rows.length === 0) return 0;
+    let seq = Number(head?.seq ?? 0);
+    let prev = head?.hash ?? GENESIS_HASH;
+    const links = rows.map((r) => {
+      const data = r.data === null ? null : (JSON.parse(r.data) as unknown);
+      const rec: ChainedAuditRecord = chain({ seq: ++seq, occurredAt: new Date(r.occurred_ms), actor: r.actor, action: r.action, incidentId: r.incident_id, subject: r.subject, data }, prev);
+      prev = rec.hash;
+      return { id: r.id, seq: rec.seq, prev_hash: rec.prevHash, hash: rec.hash };
+    });
+    // The content is copied inside Postgres (byte for byte what was hashed); only the links travel.
+    await tx`
+      insert into audit_events (seq, occurred_at, actor, action, incident_id, subject, data, prev_hash, hash)
+      select l.seq, i.occurred_at, i.actor, i.action, i.incident_id, i.subject, i.data, l.prev_hash, l.hash
+      from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(id bigint, seq bigint, prev_hash text, hash text)
+      join audit_inbox i on i.id = l.id
+      order by l.seq`;
+    await tx`delete from audit_inbox i using jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(id bigint) where i.id = l.id`;
+    return rows.length;
+  });
+}
+
+export interface SealerOptions {
+  log: Logger;
+  /** Pause between rounds while there is nothing (more) to seal. */
+  everyMs: number;
+  /** How often a replica that is not the sealer tries to become it. */
+  electEveryMs?: number;
+  /** Told each round's count and how long sealing it took (metrics). */
+  onSealed?: (events: number, ms: number) => void;
+}
+
+/**
+ * The sealer: every replica runs one; the one holding the session advisory lock seals, the others
+ * wait to take over (a crashed or disconnected sealer's lock is released by Postgres). The chain
+ * stays single even if two ever seal at once (see {@link sealBatch}).
+ */
+export class AuditSealer {
+  private timer: NodeJS.Timeout | null = null;
+  private lockConn: Awaited<ReturnType<Sql['reserve']>> | null = null;
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly opts: SealerOptions,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.lockConn !== null;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.round().finally(() => (this.running = null));
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async round(): Promise<void> {
+    let next = this.opts.everyMs;
+    try {
+      if (!this.lockConn) await this.elect();
+      if (this.lockConn) {
+        const started = performance.now();
+        const n = await sealBatch(this.sql);
+        if (n > 0) this.opts.onSealed?.(n, performance.now() - started);
+        // A full batch: more are waiting, go on at once.
+        if (n === SEAL_BATCH) next = 0;
+      } else {
+        next = this.opts.electEveryMs ?? 1000;
+      }
+      if (this.failures > 0) this.opts.log.info({ afterFailures: this.failures }, 'audit sealer working again');
+      this.failures = 0;
+    } catch (err) {
+      this.failures += 1;
+      // One line per streak, then every 30th: Postgres being away is reported elsewhere too.
+      if (this.failures === 1 || this.failures % 30 === 0) this.opts.log.warn({ err: (err as Error).message, failures: this.failures }, 'audit sealer round failed; retrying');
+      await this.resign();
+      next = Math.min(5000, this.opts.everyMs * 2 ** Math.min(this.failures, 6));
+    }
+    this.schedule(next);
+  }
+
+  private async elect(): Promise<void> {
+    const conn = await this.sql.reserve();
+    try {
+      const [r] = await conn<Array<{ ok: boolean }>>`select pg_try_advisory_lock(${SEALER_LOCK}) as ok`;
+      if (r?.ok) {
+        this.lockConn = conn;
+        this.opts.log.info({}, 'audit sealer elected');
+        return;
+      }
+    } catch (err) {
+      conn.release();
+      throw err;
+    }
+    conn.release();
+  }
+
+  private async resign(): Promise<void> {
+    const conn = this.lockConn;
+    this.lockConn = null;
+    if (!conn) return;
+    await conn`select pg_advisory_unlock(${SEALER_LOCK})`.catch(() => undefined);
+    conn.release();
+  }
+
+  /** Stops after the round in progress; seals what is left first when `drain` (a clean shutdown). */
+  async stop(drain = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    if (drain && this.lockConn) {
+      try {
+        while ((await sealBatch(this.sql)) === SEAL_BATCH);
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message }, 'audit sealer could not drain the inbox; the next sealer will');
+      }
+    }
+    await this.resign();
+  }
+}
