@@ -41,7 +41,7 @@ import { alertRoutes } from './http/alerts-api.js';
 import { alertSources } from './adapters/alerts/index.js';
 import { PostgresAlertStore } from './adapters/postgres/alert-store.js';
 import type { AlertDeps } from './app/alerts.js';
-import { connect, migrateDatabase } from './adapters/postgres/database.js';
+import { connect, connectSingle, migrateDatabase, type Sql } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
 import { DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
@@ -145,6 +145,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   const { sql, db } = connect(env.DATABASE_URL, { max: opts.dbPoolMax ?? poolSizeFor(concurrency) });
   let redis: Redis | null = null;
   let sealer: AuditSealer | null = null;
+  let sealerLock: Sql | null = null;
   let connections: RedisConnections | null = null;
   const client = new WebClient(env.SLACK_BOT_TOKEN, {
     slackApiUrl: env.SLACK_API_URL,
@@ -342,7 +343,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     if (abort.signal.aborted) throw new StartAborted();
 
     // Every replica runs a sealer; the elected one chains the audit inbox (audit-sealer.ts).
-    sealer = new AuditSealer(sql, { log, everyMs: env.WARROOM_AUDIT_SEAL_EVERY, onSealed: (n, ms) => metrics.auditSealed(n, ms) });
+    sealerLock = connectSingle(env.DATABASE_URL);
+    sealer = new AuditSealer(sql, sealerLock, { log, everyMs: env.WARROOM_AUDIT_SEAL_EVERY, onSealed: (n, ms) => metrics.auditSealed(n, ms) });
     sealer.start();
     connections = new RedisConnections(env.REDIS_URL, log);
     redis = connections.open({ maxRetriesPerRequest: 1 });
@@ -395,6 +397,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
       await timers?.close();
       // After the workers: what they audited on the way out is sealed too.
       await sealer?.stop();
+      await sealerLock?.end({ timeout: 5 });
       pager.close();
       await connections?.close();
       await sql.end({ timeout: 5 });

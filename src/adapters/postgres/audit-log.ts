@@ -35,14 +35,15 @@ export async function unsealedTail(sql: Sql): Promise<{ count: number; oldestAge
 /** Walks the whole chain in seq order with a cursor; memory stays flat for millions of rows. */
 export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<VerifyResult> {
   const verifier = new ChainVerifier();
+  // Plain values whatever parsers the client has (drizzle's make timestamps strings).
   const cursor = sql<
-    { seq: string; occurred_at: Date; actor: string; action: string; incident_id: number | null; subject: string; data: unknown; prev_hash: string; hash: string }[]
-  >`select seq, occurred_at, actor, action, incident_id, subject, data, prev_hash, hash from audit_events order by seq`.cursor(pageSize);
+    { seq: string; occurred_ms: number; actor: string; action: string; incident_id: number | null; subject: string; data: unknown; prev_hash: string; hash: string }[]
+  >`select seq, (extract(epoch from occurred_at) * 1000)::float8 as occurred_ms, actor, action, incident_id, subject, data, prev_hash, hash from audit_events order by seq`.cursor(pageSize);
   for await (const rows of cursor) {
     for (const r of rows) {
       const row: ChainedAuditRecord = {
         seq: Number(r.seq),
-        occurredAt: r.occurred_at,
+        occurredAt: new Date(r.occurred_ms),
         actor: r.actor,
         action: r.action,
         incidentId: r.incident_id,

@@ -53,10 +53,10 @@ export async function sealBatch(sql: Sql, batch = SEAL_BATCH): Promise<number> {
     await tx`
       insert into audit_events (seq, occurred_at, actor, action, incident_id, subject, data, prev_hash, hash)
       select l.seq, i.occurred_at, i.actor, i.action, i.incident_id, i.subject, i.data, l.prev_hash, l.hash
-      from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(id bigint, seq bigint, prev_hash text, hash text)
+      from jsonb_to_recordset(${JSON.stringify(links)}::text::jsonb) as l(id bigint, seq bigint, prev_hash text, hash text)
       join audit_inbox i on i.id = l.id
       order by l.seq`;
-    await tx`delete from audit_inbox i using jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(id bigint) where i.id = l.id`;
+    await tx`delete from audit_inbox i using jsonb_to_recordset(${JSON.stringify(links)}::text::jsonb) as l(id bigint) where i.id = l.id`;
     return rows.length;
   });
 }
@@ -78,18 +78,24 @@ export interface SealerOptions {
  */
 export class AuditSealer {
   private timer: NodeJS.Timeout | null = null;
-  private lockConn: Awaited<ReturnType<Sql['reserve']>> | null = null;
+  private leader = false;
   private stopped = false;
   private running: Promise<void> | null = null;
   private failures = 0;
+  private rounds = 0;
 
+  /**
+   * `sql` seals (any pooled connection); `lock` is a client of its own with one connection, whose
+   * session holds the election lock for as long as it lives.
+   */
   constructor(
     private readonly sql: Sql,
+    private readonly lock: Sql,
     private readonly opts: SealerOptions,
   ) {}
 
   get isLeader(): boolean {
-    return this.lockConn !== null;
+    return this.leader;
   }
 
   start(): void {
@@ -107,8 +113,10 @@ export class AuditSealer {
   private async round(): Promise<void> {
     let next = this.opts.everyMs;
     try {
-      if (!this.lockConn) await this.elect();
-      if (this.lockConn) {
+      if (!this.leader) await this.elect();
+      // Now and then: is the lock's session still the one holding it (a dropped connection loses it)?
+      else if (++this.rounds % 50 === 0) await this.confirm();
+      if (this.leader) {
         const started = performance.now();
         const n = await sealBatch(this.sql);
         if (n > 0) this.opts.onSealed?.(n, performance.now() - started);
@@ -130,27 +138,27 @@ export class AuditSealer {
   }
 
   private async elect(): Promise<void> {
-    const conn = await this.sql.reserve();
-    try {
-      const [r] = await conn<Array<{ ok: boolean }>>`select pg_try_advisory_lock(${SEALER_LOCK}) as ok`;
-      if (r?.ok) {
-        this.lockConn = conn;
-        this.opts.log.info({}, 'audit sealer elected');
-        return;
-      }
-    } catch (err) {
-      conn.release();
-      throw err;
+    const [r] = await this.lock<Array<{ ok: boolean }>>`select pg_try_advisory_lock(${SEALER_LOCK}) as ok`;
+    if (r?.ok) {
+      this.leader = true;
+      this.opts.log.info({}, 'audit sealer elected');
     }
-    conn.release();
+  }
+
+  private async confirm(): Promise<void> {
+    const [r] = await this.lock<Array<{ held: boolean }>>`
+      select exists (select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted
+        and ((classid::bigint << 32) | objid::bigint) = ${SEALER_LOCK}) as held`;
+    if (!r?.held) {
+      this.leader = false;
+      this.opts.log.warn({}, 'audit sealer lost its election lock (its connection was replaced); electing again');
+    }
   }
 
   private async resign(): Promise<void> {
-    const conn = this.lockConn;
-    this.lockConn = null;
-    if (!conn) return;
-    await conn`select pg_advisory_unlock(${SEALER_LOCK})`.catch(() => undefined);
-    conn.release();
+    if (!this.leader) return;
+    this.leader = false;
+    await this.lock`select pg_advisory_unlock_all()`.catch(() => undefined);
   }
 
   /** Stops after the round in progress; seals what is left first when `drain` (a clean shutdown). */
@@ -158,7 +166,7 @@ export class AuditSealer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    if (drain && this.lockConn) {
+    if (drain && this.leader) {
       try {
         while ((await sealBatch(this.sql)) === SEAL_BATCH);
       } catch (err) {

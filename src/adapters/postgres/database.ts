@@ -28,6 +28,11 @@ export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; d
   return { sql, db: drizzle(sql, { schema }) };
 }
 
+/** A client with one connection of its own, for a session that must outlive a pooled query (a session lock). */
+export function connectSingle(url: string): Sql {
+  return postgres(url, { max: 1, connect_timeout: 2, idle_timeout: 0, onnotice: () => {}, fetch_types: false, connection: { application_name: 'warroom-sealer' } });
+}
+
 /**
  * Applies pending migrations under a session advisory lock on a single dedicated connection, so
  * several replicas starting at once migrate once and the others wait, then find nothing to do.

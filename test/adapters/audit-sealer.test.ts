@@ -1,0 +1,115 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { appendAudit, verifyAuditChain } from '../../src/adapters/postgres/audit-log.js';
+import { AuditSealer, sealBatch } from '../../src/adapters/postgres/audit-sealer.js';
+import { connect, connectSingle } from '../../src/adapters/postgres/database.js';
+import { pollUntil } from '../../src/sandbox/listen.js';
+import { cloneDatabase } from '../support/databases.js';
+
+/**
+ * The audit inbox and its sealer against real Postgres: the chain is built after the fact, in a
+ * defined order, and a transaction that commits late is neither skipped nor sealed out of order.
+ */
+const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+let db: Awaited<ReturnType<typeof cloneDatabase>>;
+let conn: ReturnType<typeof connect>;
+
+beforeAll(async () => {
+  db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
+  conn = connect(db.url, { max: 12 });
+});
+afterAll(async () => {
+  await conn?.sql.end({ timeout: 5 });
+  await db?.drop();
+});
+
+const entry = (subject: string) => ({ actor: 'tester', action: 'test.event', incidentId: null, subject, data: { subject, n: [1, 2.5, 'x'] } });
+const chainSubjects = async () => (await conn.sql<Array<{ subject: string }>>`select subject from audit_events order by seq`).map((r) => r.subject);
+const inbox = async () => (await conn.sql<Array<{ n: number }>>`select count(*)::int as n from audit_inbox`)[0]!.n;
+
+/** Seals until the inbox is empty (other databases' transactions on this server may hold the horizon back a moment). */
+async function sealAll(): Promise<void> {
+  await pollUntil('sealer test', async () => {
+    await sealBatch(conn.sql);
+    return (await inbox()) === 0;
+  }, 20_000, 'the inbox sealed', () => []);
+}
+
+describe('the sealer', () => {
+  it('a transaction that commits late, with the lower sequence, is sealed before what committed meanwhile: never skipped, never out of order', async () => {
+    await sealAll();
+    const before = (await chainSubjects()).length;
+    // A takes its transaction id first and holds it open; B writes after A and commits at once.
+    const a = await conn.sql.reserve();
+    try {
+      await a`begin`;
+      await a`insert into audit_inbox (occurred_at, actor, action, subject, data) values (now(), 'tester', 'test.event', 'late-A', '{"who":"A"}')`;
+      await conn.db.transaction((tx) => appendAudit(tx, entry('early-B'), new Date()));
+      // B is committed, but A (older) is still running: sealing stops short of both.
+      for (let i = 0; i < 3; i++) await sealBatch(conn.sql);
+      expect((await chainSubjects()).slice(before)).toEqual([]);
+      const [pending] = await conn.sql`select count(*)::int as n from audit_inbox where subject = 'early-B'`;
+      expect(pending!['n']).toBe(1);
+      await a`commit`;
+    } finally {
+      a.release();
+    }
+    await sealAll();
+    expect((await chainSubjects()).slice(before)).toEqual(['late-A', 'early-B']);
+    const v = await verifyAuditChain(conn.sql);
+    expect(v).toMatchObject({ ok: true, unsealed: { count: 0 } });
+  });
+
+  it('a rolled-back transaction leaves nothing to seal and no gap in the chain', async () => {
+    await sealAll();
+    await expect(
+      conn.db.transaction(async (tx) => {
+        await appendAudit(tx, entry('rolled-back'), new Date());
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await conn.db.transaction((tx) => appendAudit(tx, entry('kept'), new Date()));
+    await sealAll();
+    const subjects = await chainSubjects();
+    expect(subjects).toContain('kept');
+    expect(subjects).not.toContain('rolled-back');
+    const seqs = (await conn.sql<Array<{ seq: string }>>`select seq from audit_events order by seq`).map((r) => Number(r.seq));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('three replicas: one is elected and seals; the chain is single and complete under 8 concurrent writers; another takes over when it stops', async () => {
+    await sealAll();
+    const before = (await chainSubjects()).length;
+    const replicas = [0, 1, 2].map(() => ({ sql: postgres(db.url, { max: 3, fetch_types: false, onnotice: () => {} }), lock: connectSingle(db.url) }));
+    const sealers = replicas.map((r) => new AuditSealer(r.sql, r.lock, { log, everyMs: 20, electEveryMs: 50 }));
+    try {
+      for (const s of sealers) s.start();
+      await pollUntil('sealer test', () => sealers.some((s) => s.isLeader), 5000, 'a sealer elected', () => []);
+      const writes = 8 * 60;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; i < writes / 8; i++) await conn.db.transaction((tx) => appendAudit(tx, entry(`w${w}-${i}`), new Date()));
+        }),
+      );
+      await pollUntil('sealer test', async () => (await inbox()) === 0, 20_000, 'all sealed by the replicas', () => []);
+      expect(sealers.filter((s) => s.isLeader)).toHaveLength(1);
+      const sealed = (await chainSubjects()).slice(before);
+      expect(sealed).toHaveLength(writes);
+      expect(new Set(sealed).size).toBe(writes);
+      // Each writer's events in the order it wrote them (its transactions are sequential).
+      for (let w = 0; w < 8; w++) expect(sealed.filter((s) => s.startsWith(`w${w}-`))).toEqual(Array.from({ length: writes / 8 }, (_, i) => `w${w}-${i}`));
+
+      // The leader stops (a replica shuts down): another is elected and seals what comes next.
+      const leader = sealers.find((s) => s.isLeader)!;
+      await leader.stop();
+      await pollUntil('sealer test', () => sealers.some((s) => s !== leader && s.isLeader), 5000, 'another sealer elected', () => []);
+      await conn.db.transaction((tx) => appendAudit(tx, entry('after-takeover'), new Date()));
+      await pollUntil('sealer test', async () => (await inbox()) === 0, 20_000, 'sealed by the new leader', () => []);
+      expect((await chainSubjects()).at(-1)).toBe('after-takeover');
+      expect(await verifyAuditChain(conn.sql)).toMatchObject({ ok: true, rows: before + writes + 1 });
+    } finally {
+      for (const s of sealers) await s.stop(false);
+      for (const r of replicas) await Promise.all([r.sql.end({ timeout: 5 }), r.lock.end({ timeout: 5 })]);
+    }
+  });
+});
