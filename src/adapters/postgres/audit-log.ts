@@ -58,3 +58,48 @@ export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<Verif
   }
   return { ok: true, rows: verifier.count, firstBad: null, unsealed: await unsealedTail(sql) };
 }
+
+interface Waiting {
+  entry: AuditEntry;
+  at: Date;
+  done: (err?: unknown) => void;
+}
+
+/**
+ * Audit events that are a change of their own (a deploy-gate answer, a refused decision), written
+ * together: one insert and one commit for every event that arrived while the previous insert was
+ * running. Each caller still waits until its event is committed, so nothing is answered unaudited;
+ * under load the commits (and their fsyncs) are shared, at rest each event goes at once.
+ */
+export class AuditBatcher {
+  private waiting: Waiting[] = [];
+  private inFlight = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 500,
+  ) {}
+
+  append(entry: AuditEntry, at: Date): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ entry, at, done: (err) => (err ? reject(err) : resolve()) });
+      if (!this.inFlight) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.inFlight = true;
+    while (this.waiting.length) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      try {
+        await this.db.insert(auditInbox).values(
+          batch.map(({ entry, at }) => ({ occurredAt: at, actor: entry.actor, action: entry.action, incidentId: entry.incidentId, subject: entry.subject, data: entry.data ?? null })),
+        );
+        for (const w of batch) w.done();
+      } catch (err) {
+        for (const w of batch) w.done(err);
+      }
+    }
+    this.inFlight = false;
+  }
+}

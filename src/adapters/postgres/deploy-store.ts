@@ -5,8 +5,8 @@ import type { Clock } from '../../app/ports/clock.js';
 import type { DeployRequest, DeployStore, DeployTx, NewDeployRequest } from '../../app/ports/deploy-store.js';
 import type { WorkItem } from '../../app/jobs/catalog.js';
 import type { Db } from './database.js';
-import { appendAudit } from './audit-log.js';
-import { exclusiveSection, scoped } from './scoped-db.js';
+import { appendAudit, AuditBatcher } from './audit-log.js';
+import { exclusiveSection, inTransaction, scoped } from './scoped-db.js';
 import { enqueueWork, withOutbox, type OnCommitted } from './outbox.js';
 import { deployRequests, incidents } from './schema.js';
 
@@ -39,11 +39,15 @@ function toRequest(r: Row): DeployRequest {
 }
 
 export class PostgresDeployStore implements DeployStore {
+  private readonly batcher: AuditBatcher;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly onCommitted: OnCommitted,
-  ) {}
+  ) {
+    this.batcher = new AuditBatcher(db);
+  }
 
   /** The running store transaction's connection when inside one (scoped-db.ts), else the pool. */
   private get q(): Db {
@@ -110,7 +114,9 @@ export class PostgresDeployStore implements DeployStore {
   }
 
   async audit(entry: AuditEntry) {
-    await this.q.transaction((tx) => appendAudit(tx, entry, this.clock.now()).then(() => undefined));
+    // Inside a caller's transaction it is part of that change; on its own it joins a batch.
+    if (inTransaction()) await appendAudit(this.q, entry, this.clock.now());
+    else await this.batcher.append(entry, this.clock.now());
   }
 
   async exclusive<T>(requestId: number, fn: () => Promise<T>): Promise<T> {

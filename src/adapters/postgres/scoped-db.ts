@@ -30,6 +30,11 @@ export function scoped(db: Db): Db {
   return scope ? (scope.tx as unknown as Db) : db;
 }
 
+/** Inside a store transaction (scoped-db)? */
+export function inTransaction(): boolean {
+  return scopes.getStore() !== undefined;
+}
+
 /** Runs `cb` once the outermost transaction has committed (at once when there is none). */
 export function afterCommit(cb: () => void): void {
   const scope = scopes.getStore();
