@@ -36,4 +36,13 @@ describe('the production image', () => {
     }
     expect(copies.some((c) => /--from=build \/app\/src \.\/src/.test(c))).toBe(true);
   });
+
+  it('runs the compiled bot on plain Node (no TypeScript loader in the process)', () => {
+    const build = stages.find((s) => s.name === 'build')!.text;
+    const runtime = stages.find((s) => s.name === 'runtime')!.text;
+    expect(build).toMatch(/npm run build/);
+    expect(build.indexOf('npm run build')).toBeLessThan(build.search(/rm -rf src\/sandbox(\s|$)/));
+    expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]\s*$/m);
+  });
 });

@@ -36,7 +36,7 @@ export interface ChildBotOptions {
   env?: Record<string, string>;
 }
 
-/** The bot as production runs it: `node --import tsx src/main.ts`, configured only by environment. */
+/** The bot as production runs it: compiled (`dist/main.js`, built by the global setup) on plain Node, configured only by environment. */
 export class ChildBot {
   private proc: ChildProcess | null = null;
   port = 0;
@@ -86,7 +86,7 @@ export class ChildBot {
     this.output = '';
     this.stdout = '';
     this.stderr = '';
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['dist/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => {
       this.output += d.toString();

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../../src/adapters/postgres/database.js';
@@ -17,6 +18,8 @@ declare module 'vitest' {
  * crashed before its afterAll) is removed too, and named on stderr.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The child-process tests run the bot as production does: compiled JavaScript on plain Node.
+  execFileSync(process.execPath, ['node_modules/@typescript/native/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const template = `warroom_tpl_${runId}`;
   await withAdmin((sql) => sql.unsafe(`create database "${template}"`));
