@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import warroom from './eslint/warroom-plugin.js';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'migrations/', 'bench/results/', 'coverage/'] },
+  { ignores: ['node_modules/', 'migrations/', 'bench/results/', 'coverage/', 'dist/'] },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     // src/domain/incident.ts and src/app/compliance.ts already carry directives for this rule.
