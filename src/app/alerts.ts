@@ -70,9 +70,10 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
       await tx.settle(id, outcome, incidentId);
       result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
       if (incidentId !== null) {
+        // One post for every alert until it runs: the key changes only when a post claims alerts,
+        // which waits for this batch's commit, so one enqueue per incident covers the whole batch.
+        if (!touched.has(incidentId)) await tx.enqueue({ kind: 'alerts.post', dedupeKey: await tx.postKeyFor(incidentId), payload: { incidentId } });
         touched.add(incidentId);
-        // One post for every alert until it runs: the key changes only when a post claims alerts.
-        await tx.enqueue({ kind: 'alerts.post', dedupeKey: await tx.postKeyFor(incidentId), payload: { incidentId } });
         if (groupClear) {
           const state = await tx.groupState(incidentId, groupClear);
           const auto = policy.alerts.routes.find((r) => r.name === groupRoute)?.autoResolve ?? false;
