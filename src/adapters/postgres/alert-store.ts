@@ -158,6 +158,11 @@ export class PostgresAlertStore implements AlertStore {
     return groupState(scoped(this.db), incidentId, groupKey);
   }
 
+  async lastPostAt(incidentId: number) {
+    const [row] = await scoped(this.db).select({ at: dsql<Date | null>`max(${alerts.postedAt})`.mapWith(alerts.postedAt) }).from(alerts).where(eq(alerts.incidentId, incidentId));
+    return row?.at ?? null;
+  }
+
   async counts(incidentId: number) {
     const rows = await scoped(this.db).execute<{ firing: number; resolved: number }>(dsql`
       select count(*) filter (where status = 'firing')::int as firing, count(*) filter (where status = 'resolved')::int as resolved from (
