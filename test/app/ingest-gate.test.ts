@@ -59,7 +59,7 @@ describe('IngestGate', () => {
 
   it('from the pool: half the HTTP headroom runs at once, twice the pool may wait', () => {
     const pool = poolSizeFor(DEFAULT_CONCURRENCY);
-    expect(alertIngestLimits(pool)).toEqual({ maxInFlight: HTTP_HEADROOM / 2, maxWaiting: 2 * pool, maxWaitMs: 5000, retryAfterS: 5 });
+    expect(alertIngestLimits(pool)).toEqual({ maxInFlight: HTTP_HEADROOM / 2, maxWaiting: 2 * pool, maxWaitMs: 10_000, retryAfterS: 5 });
     // A tiny pool still keeps a connection for everything else.
     expect(alertIngestLimits(2).maxInFlight).toBe(1);
   });
