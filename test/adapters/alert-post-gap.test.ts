@@ -29,7 +29,7 @@ describe('alert posts: the gap after the previous post', () => {
     const incidentId = 4242;
     const record = (key: string) =>
       store.transaction(async (tx) => {
-        const alert = { source: 'test', dedupKey: key, occurrence: '', status: 'firing' as const, title: key, severity: 'critical' as const, service: null, labels: {}, link: null, startsAt: now, endsAt: null };
+        const alert = { source: 'test', dedupKey: key, occurrence: '', status: 'firing' as const, title: key, severity: 'critical' as const, service: null, labels: {}, link: null, startsAt: now, endsAt: null, raw: {} };
         const id = await tx.insert({ alert, receivedAt: now, route: 'r', groupKey: 'g' });
         await tx.settle(id!, 'joined', incidentId);
       });
