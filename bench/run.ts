@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (`tsx bench/run.ts [--quick] [--only=warroom,ack,gate,timers,audit]`):
+ * `npm run bench` (`tsx bench/run.ts [--quick] [--only=warroom,ack,gate,timers,audit,alerts]`):
  * measures what responders feel against the best the same stack can do on the same machine in
  * the same run (issue 7), prints a table and writes bench/results/latest.json.
  *
@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ackBench, type AckSizes } from './ack.js';
+import { alertsBench, type AlertSizes } from './alerts.js';
 import { auditBench, type AuditSizes } from './audit.js';
 import { deployGateBench, type GateSizes } from './deploy-gate.js';
 import { timersBench, type TimerSizes } from './timers.js';
@@ -32,12 +33,13 @@ interface Sizes {
   warRoom: WarRoomSizes;
   timers: TimerSizes;
   audit: AuditSizes;
+  alerts: AlertSizes;
   watchdogMs: number;
   /** Also measure the idle RSS of the bot compiled ahead of time (plain Node, no tsx). */
   compiledRss: boolean;
 }
 
-/** Quick (CI, < 1 min) keeps every row and every floor, with smaller counts and shorter windows. */
+/** Quick (CI, about 2 min) keeps every row and every floor, with smaller counts and shorter windows. */
 const SIZES: Record<'quick' | 'full', Sizes> = {
   quick: {
     ack: { warmup: 8, sequential: 20, concurrent: 64, concurrency: 32, rounds: 1, webOnly: 20 },
@@ -45,7 +47,9 @@ const SIZES: Record<'quick' | 'full', Sizes> = {
     warRoom: { oneAtATime: 6, storm: 40, stormMs: 2000, limit: 20, windowMs: 2000, idleMs: 1000 },
     timers: { pending: 1000, firing: 200, windowMs: 1000, e2eIncidents: 8, e2eSteps: 3, e2eFirstAfterS: 2, e2eDeclarePerS: 20, allExperiments: false },
     audit: { writers: 8, appendMs: 500, verifyRows: 100_000 },
-    watchdogMs: 180_000,
+    // 400 alerts at 200/s (the full run's storm is 10,000); the room's second list waits 15 s, so this row takes about a minute.
+    alerts: { storm: { groups: 40, perGroup: 10, spanMs: 2000, amTicks: 2 }, calm: 2, throughput: { perGroup: 10, concurrency: 32 } },
+    watchdogMs: 240_000,
     compiledRss: false,
   },
   full: {
@@ -54,12 +58,14 @@ const SIZES: Record<'quick' | 'full', Sizes> = {
     warRoom: { oneAtATime: 50, storm: 200, stormMs: 10_000, limit: 20, windowMs: 2000, idleMs: 2000 },
     timers: { pending: 10_000, firing: 1000, windowMs: 10_000, e2eIncidents: 100, e2eSteps: 10, e2eFirstAfterS: 3, e2eDeclarePerS: 2, allExperiments: true },
     audit: { writers: 8, appendMs: 5000, verifyRows: 1_000_000 },
-    watchdogMs: 1_200_000,
+    // The storm of issue 11 (10,000 alerts) at 200 alerts/s.
+    alerts: { storm: { groups: 40, perGroup: 250, spanMs: 50_000, amTicks: 20 }, calm: 4, throughput: { perGroup: 100, concurrency: 32 } },
+    watchdogMs: 1_500_000,
     compiledRss: true,
   },
 };
 
-const BENCHMARKS = ['warroom', 'ack', 'gate', 'timers', 'audit'] as const;
+const BENCHMARKS = ['warroom', 'ack', 'gate', 'timers', 'audit', 'alerts'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<BenchName> } {
@@ -227,6 +233,18 @@ async function main(): Promise<number> {
           ['timers.escalation_e2e', 'escalation step → fake PagerDuty', '≤ 1.2× floor and p99 ≤ 150 ms'],
         ],
         () => timersBench(ctx, children, sizes.timers),
+      );
+    }
+    if (args.only.has('alerts')) {
+      await step(
+        'inbound alerts',
+        [
+          ['alerts.latency_202', 'alert → 202, storm', 'p99 ≤ 50 ms at 200 alerts/s'],
+          ['alerts.first_to_ready', 'first alert → war room ready, storm'],
+          ['alerts.slack_per_alert', 'Slack calls per alert, storm', '≤ 0.05 per alert'],
+          ['alerts.throughput', 'alert ingest, concurrent senders'],
+        ],
+        () => alertsBench(ctx, children, sizes.alerts),
       );
     }
     if (args.only.has('audit')) {

@@ -38,13 +38,14 @@ import type { OnCommitted } from './adapters/postgres/outbox.js';
 import { registerDeployWindow } from './adapters/slack/listeners/deploy-window-command.js';
 import { deployGateRoutes } from './http/deploy-gate.js';
 import { alertRoutes } from './http/alerts-api.js';
+import { IngestGate, type IngestLimits } from './http/ingest-gate.js';
 import { alertSources } from './adapters/alerts/index.js';
 import { PostgresAlertStore } from './adapters/postgres/alert-store.js';
 import type { AlertDeps } from './app/alerts.js';
 import { connect, connectSingle, migrateDatabase, type Sql } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
-import { DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
+import { alertIngestLimits, DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
 import { WorkQueue, type WorkQueueOptions } from './adapters/queue/work-queue.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { boltLogger } from './adapters/slack/bolt-logger.js';
@@ -84,6 +85,8 @@ export interface WarroomOptions {
   slackTimeoutMs?: number;
   /** Overrides the Postgres pool size computed from the worker concurrency (tests). */
   dbPoolMax?: number;
+  /** Overrides the alert endpoints' 429 limits derived from the pool size (tests). */
+  alertIngest?: Partial<IngestLimits>;
 }
 
 export interface Warroom {
@@ -142,7 +145,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
 
   // One connection per running job at most, plus headroom for acks: the pool cannot run dry (pool-size.ts).
   const concurrency: WorkerConcurrency = { ...DEFAULT_CONCURRENCY, work: opts.queue?.concurrency ?? DEFAULT_CONCURRENCY.work };
-  const { sql, db } = connect(env.DATABASE_URL, { max: opts.dbPoolMax ?? poolSizeFor(concurrency) });
+  const poolMax = opts.dbPoolMax ?? poolSizeFor(concurrency);
+  const { sql, db } = connect(env.DATABASE_URL, { max: poolMax });
   let redis: Redis | null = null;
   let sealer: AuditSealer | null = null;
   let sealerLock: Sql | null = null;
@@ -227,6 +231,11 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   });
   metrics.gauge('warroom_audit_unsealed_events', 'Audit events recorded but not chained yet (the audit inbox)', [], async () => [[{}, (await unsealedTail(sql)).count]]);
   metrics.gauge('warroom_audit_sealing_lag_seconds', 'Age of the oldest audit event not chained yet (0 when none): the sealer\'s lag', [], async () => [[{}, (await unsealedTail(sql)).oldestAgeS]]);
+  const alertGate = new IngestGate({ ...alertIngestLimits(poolMax), ...opts.alertIngest });
+  metrics.gauge('warroom_alert_ingests', 'Alert ingests running (in_flight) and waiting for a slot (waiting)', ['state'], async () => {
+    const s = alertGate.state();
+    return [[{ state: 'in_flight' }, s.inFlight], [{ state: 'waiting' }, s.waiting]];
+  });
   metrics.gauge('warroom_compliance_runs', "Today's compliance runs by state", ['state'], async () => {
     const rows = await complianceStore.todaysRunCounts(policy.timezone);
     return rows.map((r) => [{ state: r.status }, r.n]);
@@ -265,7 +274,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     }, log),
     ...deployGateRoutes(deploys, opts.apiTokens ?? []),
     ...complianceApiRoutes(compliance, opts.apiTokens ?? []),
-    ...alertRoutes(alerts, alertSources(), opts.apiTokens ?? []),
+    ...alertRoutes(alerts, alertSources(), opts.apiTokens ?? [], alertGate),
     ...pagerDutyWebhookRoutes(incidents, env.PAGERDUTY_WEBHOOK_SECRET, alerts),
     {
       path: '/metrics',

@@ -34,6 +34,8 @@ export interface BenchBotOptions {
   queue?: WarroomOptions['queue'];
   /** false: a web-only replica (acks, no queue workers), as the bot supports for scaling out. */
   workers?: boolean;
+  /** API tokens besides the CI one (the alert senders'). */
+  apiTokens?: NonNullable<WarroomOptions['apiTokens']>;
 }
 
 /** Counts what the bot logs (info level, as in production) and keeps its recent errors. */
@@ -92,7 +94,7 @@ export class BenchBot {
       env,
       policy,
       log,
-      apiTokens: [{ name: 'ci', value: GATE_TOKEN, scopes: ['deploy-gate', 'compliance'] }],
+      apiTokens: [{ name: 'ci', value: GATE_TOKEN, scopes: ['deploy-gate', 'compliance'] }, ...(opts.apiTokens ?? [])],
       routingKeys: Object.fromEntries(Object.keys(policy.pagerduty.services).map((s) => [s, routingKeyFor(s)])),
       pagerCa: ctx.fakes.pagerdutyCaPem,
       twilio: { ...TWILIO, apiUrl: ctx.fakes.twilioApiUrl },

@@ -56,6 +56,28 @@ serve(
       const ok = calls.filter((c) => c.ok);
       return { total: calls.length, ok: ok.length, rateLimited: calls.filter((c) => c.status === 429).length, lastOkAt: ok.length ? Math.max(...ok.map((c) => c.at)) : null };
     },
+    /**
+     * Calls since `since` (epoch ms) caused by these incidents: naming one of their channels, or
+     * their number (INC-n, a channel name inc-n-…). By method, and the calls made in all.
+     */
+    slackCallsFor(p: { since: number; channels: string[]; incidents: number[] }) {
+      const channels = new Set(p.channels);
+      const ids = new Set(p.incidents);
+      const calls = slack.calls().filter((c) => c.at >= p.since);
+      const byMethod: Record<string, { ok: number; rateLimited: number; other: number }> = {};
+      let alertPosts = 0;
+      for (const c of calls) {
+        const m = /\b(?:INC-|inc-)(\d+)\b/.exec(JSON.stringify(c.args));
+        if (!channels.has(String(c.args['channel'])) && !(m && ids.has(Number(m[1])))) continue;
+        const row = (byMethod[c.method] ??= { ok: 0, rateLimited: 0, other: 0 });
+        if (c.ok) row.ok += 1;
+        else if (c.status === 429) row.rateLimited += 1;
+        else row.other += 1;
+        if (c.method === 'chat.postMessage' && c.ok && /^:rotating_light: \*\d+ alerts?\*/.test(String(c.args['text'] ?? ''))) alertPosts += 1;
+      }
+      const total = Object.values(byMethod).reduce((n, r) => n + r.ok + r.rateLimited + r.other, 0);
+      return { total, all: calls.length, alertPosts, byMethod };
+    },
     /** PagerDuty events received since `since` (epoch ms), with the incident and step the bot put in them. */
     pages(p: { since: number }): PageRecord[] {
       return pagerduty

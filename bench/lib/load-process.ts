@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { serve } from './child.js';
 import { signSlack, slashCommandBody } from './workspace.js';
+import { stormPlan, type StormRequest, type StormShape } from './alert-storm.js';
 
 export type Recipe =
   | {
@@ -114,6 +115,67 @@ function send(r: Recipe): Promise<Sample> {
   });
 }
 
+export interface AlertSample {
+  group: number;
+  /** Wall clock when sent (epoch ms). */
+  start: number;
+  ms: number;
+  status: number;
+  alerts: number;
+  resends: number;
+  accepted: number;
+  duplicates: number;
+  /** 429s answered before the 202 (the storm's senders wait Retry-After and send again). */
+  throttled: number;
+  retryAfterS?: number;
+  error?: string;
+}
+
+/** POSTs one storm request with the bearer token; the clock starts once the body exists. */
+function sendAlert(baseUrl: string, token: string, group: number, r: StormRequest): Promise<AlertSample> {
+  return new Promise<AlertSample>((resolve) => {
+    const start = Date.now();
+    const t0 = performance.now();
+    const done = (status: number, text: string, error?: string, retryAfter?: string) => {
+      const s: AlertSample = { group, start, ms: performance.now() - t0, status, alerts: r.alerts, resends: r.resends, accepted: 0, duplicates: 0, throttled: 0 };
+      if (retryAfter) s.retryAfterS = Number(retryAfter);
+      if (error) s.error = error;
+      else if (status === 202) {
+        try {
+          const b = JSON.parse(text) as { accepted?: number; duplicates?: number };
+          s.accepted = b.accepted ?? 0;
+          s.duplicates = b.duplicates ?? 0;
+        } catch {
+          // a floor server answers without a body
+        }
+      } else s.error = `HTTP ${status}: ${text.slice(0, 200)}`;
+      resolve(s);
+    };
+    const req = request(new URL(`${baseUrl}/api/v1/alerts/${r.path}`), { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(r.body)), authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), undefined, res.headers['retry-after']));
+      res.on('error', (err) => done(res.statusCode ?? 0, '', err.message));
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error('timed out after 30 s')));
+    req.on('error', (err) => done(0, '', err.message));
+    req.end(r.body);
+  });
+}
+
+/** As Alertmanager and Datadog do: a 429 is sent again after its Retry-After. The sample spans first send → final answer. */
+async function deliverAlert(baseUrl: string, token: string, group: number, r: StormRequest): Promise<AlertSample> {
+  const start = Date.now();
+  const t0 = performance.now();
+  let throttled = 0;
+  for (;;) {
+    const s = await sendAlert(baseUrl, token, group, r);
+    if (s.status !== 429) return { ...s, start, ms: performance.now() - t0, throttled };
+    throttled += 1;
+    await new Promise((res) => setTimeout(res, (s.retryAfterS ?? 1) * 1000));
+  }
+}
+
 function result(samples: Sample[], elapsedMs: number): LoadResult {
   const failed = samples.filter((s) => !s.ok);
   const out: LoadResult = { samples, elapsedMs, errors: failed.length };
@@ -139,6 +201,44 @@ serve(
       };
       await Promise.all(Array.from({ length: p.concurrency }, client));
       return result(samples, performance.now() - t0);
+    },
+
+    /**
+     * The alert storm (alert-storm.ts): every stream at once, each request at its time or after
+     * the stream's previous answer, whichever is later (a sender's group notifies one at a time).
+     */
+    async alertStorm(p: { baseUrl: string; token: string; shape: StormShape }): Promise<{ samples: AlertSample[]; elapsedMs: number }> {
+      const streams = stormPlan(p.shape);
+      const samples: AlertSample[] = [];
+      const t0 = performance.now();
+      await Promise.all(
+        streams.map(async (s) => {
+          for (const r of s.requests) {
+            const wait = t0 + r.at - performance.now();
+            if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+            samples.push(await deliverAlert(p.baseUrl, p.token, s.group, r));
+          }
+        }),
+      );
+      return { samples, elapsedMs: performance.now() - t0 };
+    },
+
+    /** The storm's requests in time order as fast as `concurrency` senders go (throughput). */
+    async alertClosedLoop(p: { baseUrl: string; token: string; shape: StormShape; concurrency: number }): Promise<{ samples: AlertSample[]; elapsedMs: number }> {
+      const queue = stormPlan(p.shape)
+        .flatMap((s) => s.requests.map((r) => ({ group: s.group, r })))
+        .sort((a, b) => a.r.at - b.r.at);
+      const samples: AlertSample[] = [];
+      const t0 = performance.now();
+      let next = 0;
+      const client = async () => {
+        while (next < queue.length) {
+          const { group, r } = queue[next++]!;
+          samples.push(await sendAlert(p.baseUrl, p.token, group, r));
+        }
+      };
+      await Promise.all(Array.from({ length: p.concurrency }, client));
+      return { samples, elapsedMs: performance.now() - t0 };
     },
 
     /** `count` requests, one every `intervalMs`, not waiting for answers. */

@@ -41,8 +41,9 @@ export const describeLoad = (l: ProcessLoad): string =>
   `bot process: CPU ${l.cpuPercent} % of a core, event loop ${Math.round(l.eventLoopUtilization * 100)} % busy (delay p99 ${l.eventLoopDelayP99Ms} ms); machine load average ${l.loadAvg1m}`;
 
 /**
- * Samples, every `everyMs`, how many of this database's sessions wait for an advisory lock (the
- * audit chain's head lock is the only advisory lock the bot takes after startup).
+ * Samples, every `everyMs`, how many of this database's sessions wait for the audit chain's head
+ * lock: the only advisory lock the bot takes with a single bigint key (objsubid 1); the alert
+ * group and post locks use two int keys (objsubid 2).
  */
 export class LockSampler {
   private timer: NodeJS.Timeout | null = null;
@@ -55,7 +56,7 @@ export class LockSampler {
     this.timer = setInterval(() => {
       if (this.busy) return;
       this.busy = true;
-      this.sql<Array<{ n: number }>>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`
+      this.sql<Array<{ n: number }>>`select count(*)::int as n from pg_locks where locktype = 'advisory' and objsubid = 1 and not granted and database = (select oid from pg_database where datname = current_database())`
         .then((rows) => void this.samples.push(rows[0]?.n ?? 0))
         .catch(() => undefined)
         .finally(() => (this.busy = false));

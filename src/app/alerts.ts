@@ -19,6 +19,12 @@ export interface AlertDeps {
 
 /** A war-room alert post waits this long after the first alert it lists, gathering the rest. */
 export const ALERT_POST_COALESCE_MS = 3000;
+/**
+ * …and at least this long after the incident's previous post: in a storm a room gets a list every
+ * 15 s, not every 3 s (issue 11's budget is 0.05 Slack calls per alert), and a lone alert still
+ * shows within 3 s.
+ */
+export const ALERT_POST_GAP_MS = 15_000;
 /** Alerts one post claims (a bigger backlog is listed by the next). */
 const POST_MAX = 1000;
 /** Lines listed in one war-room post; the rest are counted. */
@@ -72,9 +78,10 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
       result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
       if (triage) await tx.enqueue({ kind: 'alerts.triage', dedupeKey: triage.renderKey, payload: { triageId: triage.id } });
       if (incidentId !== null) {
+        // One post for every alert until it runs: the key changes only when a post claims alerts,
+        // which waits for this batch's commit, so one enqueue per incident covers the whole batch.
+        if (!touched.has(incidentId)) await tx.enqueue({ kind: 'alerts.post', dedupeKey: await tx.postKeyFor(incidentId), payload: { incidentId } });
         touched.add(incidentId);
-        // One post for every alert until it runs: the key changes only when a post claims alerts.
-        await tx.enqueue({ kind: 'alerts.post', dedupeKey: await tx.postKeyFor(incidentId), payload: { incidentId } });
         if (groupClear) {
           const state = await tx.groupState(incidentId, groupClear);
           const auto = policy.alerts.routes.find((r) => r.name === groupRoute)?.autoResolve ?? false;
@@ -179,10 +186,17 @@ export async function autoResolveGroup(deps: AlertDeps, p: { incidentId: number;
 
 /**
  * Lists the alerts that joined an incident since its last list, in one war-room post. The first
- * start only waits ({@link ALERT_POST_COALESCE_MS}), so every alert of the span is in the post.
+ * start only waits ({@link ALERT_POST_COALESCE_MS}, or until {@link ALERT_POST_GAP_MS} after the
+ * previous post), so every alert of the span is in the post.
  */
 export async function postAlerts(deps: AlertDeps, incidentId: number, job: WorkRun): Promise<void> {
-  if (job.attempt === 1) throw new Deferral('gathering alerts for one war-room post', ALERT_POST_COALESCE_MS);
+  if (job.attempt === 1) {
+    const last = await deps.alerts.lastPostAt(incidentId);
+    const sinceLast = last ? deps.incidents.clock.now().getTime() - last.getTime() : Infinity;
+    // Clamped: a clock set back (tests) must not make the wait longer than the gap.
+    const wait = Math.min(ALERT_POST_GAP_MS, Math.max(ALERT_POST_COALESCE_MS, ALERT_POST_GAP_MS - Math.max(0, sinceLast)));
+    throw new Deferral('gathering alerts for one war-room post', wait);
+  }
   // The room first: waiting for it claims nothing, so alerts arriving meanwhile join this post.
   const place = await warRoomThread(deps.incidents, incidentId, job.attempt - 1);
   const rows = await deps.alerts.claimForPost(incidentId, job.dedupeKey, deps.incidents.clock.now(), POST_MAX);

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { ingestAlerts, type AlertDeps } from '../app/alerts.js';
 import type { AlertSource } from '../app/ports/alert-source.js';
 import { InvalidPayloadError } from '../domain/errors.js';
 import { authenticate, type ApiToken } from './deploy-gate.js';
 import { asyncRoute, sendJson, type Route } from './health.js';
+import type { IngestGate, Rejection } from './ingest-gate.js';
 
 /** The largest alert payload accepted (Alertmanager's `max_alerts` keeps a batch under it). */
 export const MAX_ALERT_BODY = 1024 * 1024;
@@ -26,13 +28,28 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   return over ? 'too_large' : Buffer.concat(chunks);
 }
 
+/** 429s are logged at most once per this interval (with how many there were); the metric counts each. */
+export const THROTTLE_LOG_EVERY_MS = 10_000;
+
 /**
  * `POST /api/v1/alerts/<source>` for each sender (docs/alerts.md): bearer token with the `alerts`
  * scope; 202 once the alerts and everything they cause are committed; 400 with the JSON path of
- * the problem; 401; 413 over {@link MAX_ALERT_BODY}.
+ * the problem; 401; 413 over {@link MAX_ALERT_BODY}; 429 with Retry-After when the ingests waiting
+ * for a Postgres slot are too many or waited too long ({@link IngestGate}, one for all senders).
  */
-export function alertRoutes(deps: AlertDeps, sources: AlertSource[], tokens: ApiToken[]): Route[] {
+export function alertRoutes(deps: AlertDeps, sources: AlertSource[], tokens: ApiToken[], gate: IngestGate): Route[] {
   const log = deps.incidents.log;
+  const limits = gate.limits;
+  let throttled = 0;
+  let loggedAt = -Infinity;
+  const onThrottled = (sender: string, reason: Rejection, alerts: number) => {
+    deps.incidents.metrics.alertsThrottled(sender, reason);
+    throttled += 1;
+    if (performance.now() - loggedAt < THROTTLE_LOG_EVERY_MS) return;
+    log.warn({ throttled, sender, reason, alerts, ...gate.state(), limits }, 'alerts API: answering 429, the ingest cannot keep up');
+    loggedAt = performance.now();
+    throttled = 0;
+  };
   return sources.map((source) => ({
     path: `/api/v1/alerts/${source.name}`,
     method: 'POST',
@@ -59,7 +76,19 @@ export function alertRoutes(deps: AlertDeps, sources: AlertSource[], tokens: Api
         if (err instanceof InvalidPayloadError) return sendJson(res, 400, { error: 'bad_request', path: err.path, message: err.message });
         throw err;
       }
-      const r = await ingestAlerts(deps, source.name, batch, `token:${token}`);
+      const admitted = gate.admit();
+      if ('rejected' in admitted) {
+        onThrottled(source.name, admitted.rejected, batch.alerts.length);
+        res.setHeader('retry-after', String(limits.retryAfterS));
+        return sendJson(res, 429, { error: 'too_many_requests', message: `Alerts are arriving faster than they can be recorded; nothing of this request was recorded. Send it again in ${limits.retryAfterS} s.` });
+      }
+      const release = await admitted.slot;
+      let r;
+      try {
+        r = await ingestAlerts(deps, source.name, batch, `token:${token}`);
+      } finally {
+        release();
+      }
       sendJson(res, 202, { accepted: r.accepted, duplicates: r.duplicates, truncated: r.truncated, outcomes: r.outcomes, incidents: r.incidents });
     }),
   }));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_ALERT_BODY } from '../../src/http/alerts-api.js';
 import { GATE_TOKEN, useHarness } from '../support/harness.js';
 import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
-import { ALERT_POST_COALESCE_MS } from '../../src/app/alerts.js';
+import { ALERT_POST_COALESCE_MS, ALERT_POST_GAP_MS } from '../../src/app/alerts.js';
 
 /**
  * `POST /api/v1/alerts/datadog` over real HTTP, with the bodies Datadog's Webhooks integration
@@ -164,14 +164,14 @@ describe('a multi-alert monitor', () => {
 
     // One scope recovers: the group still fires.
     expect((await post(m.notify('Recovered', c1, { scope: nscc }))).body).toMatchObject({ outcomes: { resolved: 1 } });
-    await h.slack.waitFor(() => roomTexts(room.channel_id).some((t) => t.includes('in all 1 firing / 1 resolved')), 10_000, 'first recovery listed');
+    await h.slack.waitFor(() => roomTexts(room.channel_id).some((t) => t.includes('in all 1 firing / 1 resolved')), ALERT_POST_GAP_MS + 10_000, 'first recovery listed (the next list comes at least ALERT_POST_GAP_MS after the last)');
     expect(roomTexts(room.channel_id).filter(clear)).toHaveLength(0);
     // Both: one line.
     expect((await post(m.notify('Recovered', c2, { scope: dtc }))).body).toMatchObject({ outcomes: { resolved: 1 } });
     await h.slack.waitFor(() => roomTexts(room.channel_id).some((t) => t.includes('All 2 alerts of group')), 10_000, 'all clear');
     await nothingMoreWithin(ALERT_POST_COALESCE_MS + TIMER_GRACE_MS, 'a second all-clear line');
     expect(roomTexts(room.channel_id).filter(clear)).toHaveLength(1);
-  });
+  }, 60_000);
 });
 
 describe('Warn and No Data', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ACTION } from '../../src/adapters/slack/ids.js';
 import { TRIAGE_COALESCE_MS } from '../../src/app/alert-triage.js';
+import { ALERT_POST_GAP_MS } from '../../src/app/alerts.js';
 import { DEFAULT_POLICY_PATH } from '../../src/config/policy-schema.js';
 import { GATE_TOKEN, incidentIdFrom, USERS, useHarness } from '../support/harness.js';
 import { nothingMoreWithin, TIMER_GRACE_MS } from '../support/quiet.js';
@@ -103,8 +104,8 @@ describe('triage route', () => {
     expect(later.body).toMatchObject({ outcomes: { joined: 1 }, incidents: [`INC-${id}`] });
     const resolved = await send('nightly-batch', 'MarginCalcStale', 'resolved', first.key);
     expect(resolved.body).toMatchObject({ outcomes: { resolved: 1 }, incidents: [`INC-${id}`] });
-    await h.slack.waitFor(() => JSON.stringify(card().blocks).includes('*Alerts*\\n2 firing · 1 resolved'), 10_000, 'the card counts the resolve');
-  });
+    await h.slack.waitFor(() => JSON.stringify(card().blocks).includes('*Alerts*\\n2 firing · 1 resolved'), ALERT_POST_GAP_MS + 10_000, 'the card counts the resolve (with the next list, at least ALERT_POST_GAP_MS after the last)');
+  }, 60_000);
 
   it('Attach to INC-n…: the alerts join a chosen open incident; a resolved one is refused and changes nothing', async () => {
     // An attach route with no open incident of its service falls back to triage (the default).

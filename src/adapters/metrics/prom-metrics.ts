@@ -31,6 +31,7 @@ export class PromMetrics implements Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  private readonly throttled = new Counter({ name: 'warroom_alert_requests_throttled_total', help: 'Alert requests answered 429 because the ingest could not keep up, by endpoint and reason (backlog_full, backlog_stale)', labelNames: ['sender', 'reason'], registers: [this.registry] });
   readonly slackCalls = new Counter({ name: 'warroom_slack_api_calls_total', help: 'Slack Web API calls by method and result', labelNames: ['method', 'result'], registers: [this.registry] });
 
   /** Gauges read at scrape time (queue depth, compliance runs by state). */
@@ -62,6 +63,9 @@ export class PromMetrics implements Metrics {
   }
   alerts(sender: string, outcome: string, n: number): void {
     if (n > 0) this.alertCount.inc({ sender, outcome }, n);
+  }
+  alertsThrottled(sender: string, reason: string): void {
+    this.throttled.inc({ sender, reason });
   }
   nudge(): void {
     this.nudges.inc();

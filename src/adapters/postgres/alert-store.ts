@@ -247,6 +247,11 @@ export class PostgresAlertStore implements AlertStore {
     return groupState(scoped(this.db), incidentId, groupKey);
   }
 
+  async lastPostAt(incidentId: number) {
+    const [row] = await scoped(this.db).select({ at: dsql<Date | null>`max(${alerts.postedAt})`.mapWith(alerts.postedAt) }).from(alerts).where(eq(alerts.incidentId, incidentId));
+    return row?.at ?? null;
+  }
+
   counts(incidentId: number) {
     return alertCounts(scoped(this.db), incidentId);
   }

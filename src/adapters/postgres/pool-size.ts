@@ -29,3 +29,16 @@ export const SEALER_CONNECTIONS = 1;
 export function poolSizeFor(c: WorkerConcurrency, headroom = HTTP_HEADROOM): number {
   return c.work + c.channels + c.timers + headroom + SEALER_CONNECTIONS;
 }
+
+/**
+ * When the alert endpoints answer 429, from the pool the bot runs with. An ingest holds one
+ * connection for its transaction; the ingests share the HTTP headroom with the acks, so they get
+ * half of it (they queue on the audit chain's lock anyway: more at once only holds more
+ * connections). Up to twice the pool may wait (a bound on the bodies held in memory); a line
+ * whose oldest has waited 10 s is not draining (a burst of first alerts, each declaring, drains
+ * within a few seconds), and holding senders longer only brings their timeouts and resends;
+ * Alertmanager and Datadog retry a 429.
+ */
+export function alertIngestLimits(poolMax: number, headroom = HTTP_HEADROOM): { maxInFlight: number; maxWaiting: number; maxWaitMs: number; retryAfterS: number } {
+  return { maxInFlight: Math.max(1, Math.min(Math.floor(headroom / 2), poolMax - 1)), maxWaiting: 2 * poolMax, maxWaitMs: 10_000, retryAfterS: 5 };
+}

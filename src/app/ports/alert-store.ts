@@ -116,6 +116,8 @@ export interface AlertStore {
   /** The key the next post of the incident's alerts goes by (see AlertTx.postKeyFor). */
   nextPostKey(incidentId: number): Promise<string>;
   counts(incidentId: number): Promise<{ firing: number; resolved: number }>;
+  /** When the incident's latest alert post claimed its alerts; null before the first. */
+  lastPostAt(incidentId: number): Promise<Date | null>;
   /** As AlertTx.groupState, outside a batch (the auto-resolve job checks again). */
   groupState(incidentId: number, groupKey: string): Promise<{ firing: number; total: number }>;
   /** Marks the triage post's changes so far as shown and reads what to show (waits for batches writing it). */

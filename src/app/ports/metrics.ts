@@ -9,6 +9,8 @@ export interface Metrics {
   failure(kind: string): void;
   /** Inbound alerts by endpoint (`alertmanager`, `generic`) and what was done (or `duplicate`), once committed. */
   alerts(sender: string, outcome: string, n: number): void;
+  /** An alert request answered 429 (the ingest could not keep up), by endpoint and reason. */
+  alertsThrottled(sender: string, reason: string): void;
   /** Time from receiving a Slack request to acknowledging it. */
   ack(kind: string, ms: number): void;
 }
