@@ -322,7 +322,7 @@ export async function alertsBench(ctx: RunContext, children: { load: Child; fake
       goal: null,
       experiment: true,
       details: { requests: one.samples.length, latencyMs: latency(summarize(one.samples.map((s) => s.ms))) },
-      note: `one request at a time, so no ingest waits for another's locks. ${sizes.throughput.concurrency} senders reach ${round(tV.value / Math.max(oneV.value, 1e-9), 2)}× this: concurrent ingests overlap only until each takes the audit chain's lock, held to commit (issue 12 removes it), and the bot's one JavaScript thread does every query's work (the load figures above).`,
+      note: `one request at a time, so no ingest waits for another's locks. ${sizes.throughput.concurrency} senders reach ${round(tV.value / Math.max(oneV.value, 1e-9), 2)}× this: concurrent ingests overlap except on one alert group's lock (the audit append is an insert into the inbox, no lock, since issue 12), and the bot's one JavaScript thread does every query's work (the load figures above).`,
     });
 
     // --- the audit chain's lock, timed apart ------------------------------------------------------
@@ -343,7 +343,7 @@ export async function alertsBench(ctx: RunContext, children: { load: Child; fake
       goal: null,
       experiment: true,
       details: { alerts: n, one: { perS: round(alone.perS, 1), meanMs: alone.meanMs, meanAuditMs: alone.meanAuditMs, meanAfterAppendToCommitMs: alone.meanHeldAfterMs }, eight: { perS: round(eight.perS, 1), meanMs: eight.meanMs, meanAuditMs: eight.meanAuditMs, meanAfterAppendToCommitMs: eight.meanHeldAfterMs } },
-      note: `ingestAlerts on the bot's database, single-alert batches joining open incidents, audit appends timed apart. One at a time: ${round(alone.perS, 0)} alerts/s, ${alone.meanMs} ms each, of which the audit append (the chain's lock, its head, the insert) ${alone.meanAuditMs} ms and append → commit ${alone.meanHeldAfterMs} ms: the lock is held ${round(section, 2)} ms per ingest, so one lock for all caps single-alert ingests at about ${round(bound, 0)}/s here, whatever the concurrency. 8 at once: ${round(eight.perS, 0)} alerts/s, ${eight.meanMs} ms each, of which ${eight.meanAuditMs} ms (${Math.round((eight.meanAuditMs / Math.max(eight.meanMs, 1e-9)) * 100)} %) in the audit append, nearly all of it waiting for that lock; append → commit ${eight.meanHeldAfterMs} ms. Issue 12 removes the lock.`,
+      note: `ingestAlerts on the bot's database, single-alert batches joining open incidents, audit appends timed apart (an insert into the audit inbox, no lock, since issue 12; before it, a chain-wide lock held from the append to commit). One at a time: ${round(alone.perS, 0)} alerts/s, ${alone.meanMs} ms each, of which the audit append ${alone.meanAuditMs} ms and append → commit ${alone.meanHeldAfterMs} ms (${round(section, 2)} ms; were it one lock for all, it would cap ingests near ${round(bound, 0)}/s). 8 at once: ${round(eight.perS, 0)} alerts/s, ${eight.meanMs} ms each, of which ${eight.meanAuditMs} ms (${Math.round((eight.meanAuditMs / Math.max(eight.meanMs, 1e-9)) * 100)} %) in the audit append; append → commit ${eight.meanHeldAfterMs} ms.`,
     });
     return figures;
   } finally {

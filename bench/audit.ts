@@ -1,8 +1,9 @@
 /**
  * Benchmark 4, the audit trail.
  *
- * Appends: 8 writers, each appending one event per transaction with `appendAudit` (the chain-head
- * advisory lock, the head read, the SHA-256, the insert), for a fixed time. Floor: the same
+ * Appends: 8 writers, each appending one event per transaction with `appendAudit` (an insert into
+ * the audit inbox) for a fixed time while the sealer chains them; the rate counts until the last
+ * is sealed. Floor: the same
  * inserts, same drizzle calls, same transactions, into a copy of the table (same columns and
  * indexes, no triggers) without the chain: no lock, no head read, no hash. A one-writer chained
  * run shows how much the lock serializes.
@@ -18,7 +19,8 @@ import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { bigint, char, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { appendAudit, verifyAuditChain } from '../src/adapters/postgres/audit-log.js';
-import { connect } from '../src/adapters/postgres/database.js';
+import { connect, connectSingle } from '../src/adapters/postgres/database.js';
+import { AuditSealer } from '../src/adapters/postgres/audit-sealer.js';
 import { canonicalJson, chain, encodeAuditRecord, GENESIS_HASH, hashAuditRecord, type AuditRecord } from '../src/domain/audit-chain.js';
 import type { RunContext } from './lib/bot.js';
 import { ratioOf, scalar, type Figure } from './lib/report.js';
@@ -90,6 +92,17 @@ async function appendBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> 
     const settings = await sql<Array<{ name: string; setting: string }>>`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'commit_delay')`;
     const base = Date.now();
     const chained = (i: number) => db.transaction((tx) => appendAudit(tx, entryOf(sampleRecord(i, base)), new Date()));
+    // The sealer chains behind the writers, as in the bot: an append counts once it is in the chain.
+    const lockConn = connectSingle(url);
+    ctx.cleanup.add('close sealer lock', () => lockConn.end({ timeout: 5 }));
+    const sealer = new AuditSealer(sql, lockConn, { log: { debug() {}, info() {}, warn() {}, error() {} }, everyMs: 50 });
+    sealer.start();
+    const unsealed = async () => (await sql<Array<{ n: number }>>`select count(*)::int as n from audit_inbox`)[0]!.n;
+    const sealedAll = async () => {
+      const t = process.hrtime.bigint();
+      while ((await unsealed()) > 0) await new Promise((r) => setTimeout(r, 10));
+      return msSince(t);
+    };
     let plainSeq = 0;
     const plain = (i: number) =>
       db.transaction(async (tx) => {
@@ -100,9 +113,15 @@ async function appendBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> 
     const warm = Math.min(300, sizes.appendMs / 3);
     await rate(sizes.writers, warm, chained);
     await rate(sizes.writers, warm, plain);
-    const withChain = await rate(sizes.writers, sizes.appendMs, chained);
+    await sealedAll();
+    const appended = await rate(sizes.writers, sizes.appendMs, chained);
+    // Chained = appended and sealed: the time until the last of them is in the chain counts too.
+    const drainMs = await sealedAll();
+    const withChain = { count: appended.count, perSecond: (appended.count / (sizes.appendMs + drainMs)) * 1000 };
     const without = await rate(sizes.writers, sizes.appendMs, plain);
     const oneWriter = await rate(1, Math.max(400, sizes.appendMs / 2), chained);
+    await sealedAll();
+    await sealer.stop();
     const value = scalar(withChain.perSecond, 'appends/s');
     const floor = scalar(without.perSecond, 'inserts/s');
     const r = ratioOf(value, floor);
@@ -112,9 +131,9 @@ async function appendBench(ctx: RunContext, sizes: AuditSizes): Promise<Figure> 
       value,
       floor: { label: 'same inserts, no chain', value: floor },
       ratio: r,
-      goal: { text: '≥ 50% of unchained rate', met: r !== null && r >= 0.5 },
-      details: { chainedAppends: withChain.count, plainInserts: without.count, chainedOneWriterPerSecond: round(oneWriter.perSecond, 0), postgres: Object.fromEntries(settings.map((s) => [s.name, s.setting])) },
-      note: `one writer alone: ${round(oneWriter.perSecond, 0)}/s, so ${sizes.writers} writers get ${round(withChain.perSecond / oneWriter.perSecond, 1)}× one writer with the chain against ${round(without.perSecond / oneWriter.perSecond, 1)}× without it. The chain-head lock is held until commit: appends run one at a time through head read, insert and commit (a WAL flush each, fsync ${settings.find((x) => x.name === 'fsync')?.setting}, synchronous_commit ${settings.find((x) => x.name === 'synchronous_commit')?.setting}), while unchained inserts overlap and share their flushes (group commit).`,
+      goal: { text: '≥ 0.7× unchained rate', met: r !== null && r >= 0.7 },
+      details: { chainedAppends: withChain.count, drainMs: round(drainMs, 0), plainInserts: without.count, chainedOneWriterPerSecond: round(oneWriter.perSecond, 0), postgres: Object.fromEntries(settings.map((s) => [s.name, s.setting])) },
+      note: `appends go to the audit inbox without a lock and the sealer chains them in batches (issue 12); the rate counts until the last append was sealed (${round(drainMs, 0)} ms after the writers stopped). One writer alone: ${round(oneWriter.perSecond, 0)}/s; ${sizes.writers} writers get ${round(appended.perSecond / oneWriter.perSecond, 1)}× that against ${round(without.perSecond / oneWriter.perSecond, 1)}× unchained (fsync ${settings.find((x) => x.name === 'fsync')?.setting}, synchronous_commit ${settings.find((x) => x.name === 'synchronous_commit')?.setting}).`,
     };
   } finally {
     await end();

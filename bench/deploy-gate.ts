@@ -19,7 +19,7 @@ export interface GateSizes {
 }
 
 async function auditCount(bot: BenchBot): Promise<number> {
-  const [row] = await bot.sql<Array<{ n: number }>>`select count(*)::int as n from audit_events`;
+  const [row] = await bot.sql<Array<{ n: number }>>`select count(*)::int as n from audit_trail`;
   return row?.n ?? 0;
 }
 
