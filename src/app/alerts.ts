@@ -63,7 +63,7 @@ export async function ingestAlerts(deps: AlertDeps, sender: string, batch: Norma
   const result: IngestResult = { accepted: 0, duplicates: 0, truncated: batch.truncated, outcomes: {}, incidents: [] };
   const touched = new Set<number>();
   await deps.alerts.transaction(async (tx) => {
-    // Every group lock before anything takes the audit chain's lock: two batches never wait on each other crosswise.
+    // Every group lock first, in one sorted pass: two batches never wait on each other crosswise.
     await tx.lockGroups([...new Set(planned.map((p) => p.groupKey))]);
     for (const { alert, route, groupKey } of planned) {
       const id = await tx.insert({ alert, receivedAt, route: route.name, groupKey });

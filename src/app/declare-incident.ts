@@ -57,7 +57,7 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
     // The response clock starts now (or at the next staffed session): steps are rows before any timer.
     await startLadder(deps, tx, incident, incident.declaredAt);
     await tx.saveIncident(incident);
-    // Last: appending takes the audit chain's lock, held until commit, so it is held briefly.
+    // The audit event commits with the declaration (the sealer chains it after the commit).
     await tx.audit({
       actor: declarerActor(declarer),
       action: 'incident.declared',

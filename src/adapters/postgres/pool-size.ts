@@ -33,8 +33,8 @@ export function poolSizeFor(c: WorkerConcurrency, headroom = HTTP_HEADROOM): num
 /**
  * When the alert endpoints answer 429, from the pool the bot runs with. An ingest holds one
  * connection for its transaction; the ingests share the HTTP headroom with the acks, so they get
- * half of it (they queue on the audit chain's lock anyway: more at once only holds more
- * connections). Up to twice the pool may wait (a bound on the bodies held in memory); a line
+ * half of it (an ingest is several queries on the bot's one JavaScript thread: more at once only
+ * holds more connections). Up to twice the pool may wait (a bound on the bodies held in memory); a line
  * whose oldest has waited 10 s is not draining (a burst of first alerts, each declaring, drains
  * within a few seconds), and holding senders longer only brings their timeouts and resends;
  * Alertmanager and Datadog retry a 429.

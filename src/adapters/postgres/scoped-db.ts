@@ -13,8 +13,8 @@ import type { Tx } from './outbox.js';
  * Work handed to the queue and timers woken by a nested transaction are released only when the
  * outermost transaction commits (`afterCommit`), never before the rows they point at are visible.
  *
- * Mind that a write inside an `exclusive` section commits with the section: do not append audit
- * events there (the audit chain's lock would be held across the section's Slack calls).
+ * Mind that a write inside an `exclusive` section commits with the section: an audit event written
+ * there is sealed only after the section's Slack calls, and holds the sealer's horizon until then.
  */
 interface Scope {
   tx: Tx;
