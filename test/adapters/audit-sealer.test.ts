@@ -36,28 +36,56 @@ async function sealAll(): Promise<void> {
 }
 
 describe('the sealer', () => {
-  it('a transaction that commits late, with the lower sequence, is sealed before what committed meanwhile: never skipped, never out of order', async () => {
+  it('a transaction numbered before another but committing after it is neither skipped nor sealed out of order: the sealer waits for it', async () => {
     await sealAll();
     const before = (await chainSubjects()).length;
-    // A takes its transaction id first and holds it open; B writes after A and commits at once.
+    // A's event is numbered now (its trigger made immediate), but A commits only later.
     const a = await conn.sql.reserve();
+    let sealing: Promise<number> | null = null;
     try {
       await a`begin`;
+      await a`set constraints audit_inbox_numbered immediate`;
       await a`insert into audit_inbox (occurred_at, actor, action, subject, data) values (now(), 'tester', 'test.event', 'late-A', '{"who":"A"}')`;
+      // B is numbered after A and commits first.
       await conn.db.transaction((tx) => appendAudit(tx, entry('early-B'), new Date()));
-      // B is committed, but A (older) is still running: sealing stops short of both.
-      for (let i = 0; i < 3; i++) await sealBatch(conn.sql);
+      let done = false;
+      sealing = sealBatch(conn.sql).finally(() => (done = true));
+      // Proving something does not happen takes a wait: the sealer must hold back while A is open.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(done).toBe(false);
       expect((await chainSubjects()).slice(before)).toEqual([]);
-      const [pending] = await conn.sql`select count(*)::int as n from audit_inbox where subject = 'early-B'`;
-      expect(pending!['n']).toBe(1);
       await a`commit`;
     } finally {
       a.release();
     }
+    await sealing;
     await sealAll();
     expect((await chainSubjects()).slice(before)).toEqual(['late-A', 'early-B']);
     const v = await verifyAuditChain(conn.sql);
     expect(v).toMatchObject({ ok: true, unsealed: { count: 0 } });
+  });
+
+  it('commit order, not start order: a change made after another under the same row lock is chained after it', async () => {
+    await sealAll();
+    const before = (await chainSubjects()).length;
+    await conn.sql`create table if not exists sealer_test_row (id int primary key, holder text)`;
+    await conn.sql`insert into sealer_test_row values (1, null) on conflict do nothing`;
+    const late = await conn.sql.reserve();
+    try {
+      // "late" starts writing first (an audit event of its own), but changes the row second.
+      await late`begin`;
+      await late`insert into audit_inbox (occurred_at, actor, action, subject) values (now(), 'tester', 'test.event', 'started-first')`;
+      await conn.sql.begin(async (tx) => {
+        await tx`update sealer_test_row set holder = 'early' where id = 1`;
+        await tx`insert into audit_inbox (occurred_at, actor, action, subject) values (now(), 'tester', 'test.event', 'changed-the-row-first')`;
+      });
+      await late`update sealer_test_row set holder = 'late' where id = 1`;
+      await late`commit`;
+    } finally {
+      late.release();
+    }
+    await sealAll();
+    expect((await chainSubjects()).slice(before)).toEqual(['changed-the-row-first', 'started-first']);
   });
 
   it('a rolled-back transaction leaves nothing to seal and no gap in the chain', async () => {

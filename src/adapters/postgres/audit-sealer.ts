@@ -6,6 +6,11 @@ import type { Sql } from './database.js';
 const CHAIN_HEAD_LOCK = 7_461_007_002;
 /** Held (per session) by the elected sealer; another replica takes over when its session ends. */
 const SEALER_LOCK = 7_461_007_003;
+/**
+ * Held shared by every transaction from numbering its audit events (migration 0011's deferred
+ * trigger) until its commit is done; taken exclusively by the sealer for a moment before it reads.
+ */
+const COMMIT_ORDER_LOCK = 7_461_007_004;
 /** Events chained per transaction (9 parameters each, under Postgres's 65,535). */
 export const SEAL_BATCH = 2000;
 
@@ -21,12 +26,13 @@ interface InboxRow {
 }
 
 /**
- * Chains what the audit inbox holds, once, in a defined order: by transaction id (xid8), then by
- * id within a transaction, and only for transactions older than the oldest still running (the
- * snapshot's xmin). A transaction still running may yet commit events, and any it commits will
- * sort after everything sealed so far (its xid is at least xmin): a late commit is neither
- * skipped nor sealed out of order. Moving an event (insert into the chain, delete from the inbox)
- * is one transaction, so a reader sees it in exactly one of the two.
+ * Chains what the audit inbox holds, once, in commit order (`ord`, numbered at commit by migration
+ * 0011's deferred trigger). Before reading, the sealer waits until no transaction is between
+ * numbering its events and finishing its commit (the commit-order lock, exclusively, released at
+ * once): everything numbered so far is then committed or rolled back, and whatever is numbered
+ * later sorts after it. So an event whose transaction commits late is neither skipped nor sealed
+ * out of order. Moving an event (insert into the chain, delete from the inbox) is one
+ * transaction, so a reader sees it in exactly one of the two.
  *
  * Returns how many events were sealed. Safe to call from several places at once: the chain-head
  * lock serialises them and each reads the head and the inbox after taking it.
@@ -35,11 +41,12 @@ export async function sealBatch(sql: Sql, batch = SEAL_BATCH): Promise<number> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${CHAIN_HEAD_LOCK})`;
     const [head] = await tx<Array<{ seq: string; hash: string }>>`select seq, hash from audit_events order by seq desc limit 1`;
+    // A session lock, taken and released around nothing: it only waits out the commits in flight.
+    await tx`select pg_advisory_lock(${COMMIT_ORDER_LOCK}), pg_advisory_unlock(${COMMIT_ORDER_LOCK})`;
     const rows = await tx<InboxRow[]>`
       select id::text, (extract(epoch from occurred_at) * 1000)::float8 as occurred_ms, actor, action, incident_id, subject, data::text as data
-      from audit_inbox
-      where xid < pg_snapshot_xmin(pg_current_snapshot())
-      order by xid, id limit ${batch}`;
+      from audit_inbox where ord is not null
+      order by ord limit ${batch}`;
     if (rows.length === 0) return 0;
     let seq = Number(head?.seq ?? 0);
     let prev = head?.hash ?? GENESIS_HASH;

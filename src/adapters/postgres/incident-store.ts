@@ -287,10 +287,10 @@ export class PostgresIncidentStore implements IncidentStore {
     // The chained events in chain order, then those still in the inbox in the order they will take.
     const rows = (await this.q.execute(dsql`
       select * from (
-        select seq, null::xid8 as xid, null::bigint as id, occurred_at, actor, action, incident_id, subject, data from audit_events where incident_id = ${incidentId}
+        select seq, null::bigint as ord, null::bigint as id, occurred_at, actor, action, incident_id, subject, data from audit_events where incident_id = ${incidentId}
         union all
-        select null, xid, id, occurred_at, actor, action, incident_id, subject, data from audit_inbox where incident_id = ${incidentId}
-      ) t order by seq nulls last, xid, id`)) as unknown as Array<{ seq: string | null; occurred_at: string | Date; actor: string; action: string; incident_id: number | null; subject: string; data: unknown }>;
+        select null, ord, id, occurred_at, actor, action, incident_id, subject, data from audit_inbox where incident_id = ${incidentId}
+      ) t order by seq nulls last, ord, id`)) as unknown as Array<{ seq: string | null; occurred_at: string | Date; actor: string; action: string; incident_id: number | null; subject: string; data: unknown }>;
     return rows.map((r) => ({
       seq: r.seq === null ? null : Number(r.seq),
       occurredAt: new Date(r.occurred_at),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, char, check, customType, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, check, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -67,21 +67,21 @@ export const incidents = pgTable(
   ],
 );
 
-/** Postgres's 64-bit transaction id (`pg_current_xact_id()`), read as text. */
-const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
-
 /**
  * The audit inbox: a change's transaction inserts its audit event here, unchained and without a
- * lock, so concurrent changes no longer queue behind one another. The sealer (audit-sealer.ts)
- * moves events into the chain in (xid, id) order, and only those of transactions older than the
- * oldest still running: an event whose transaction commits late is never skipped nor sealed out
- * of order. `id` starts above the chain's last seq, so work-item keys made from ids stay unique.
+ * lock, so concurrent changes no longer queue behind one another. At commit a deferred trigger
+ * numbers the transaction's events (`ord`, holding a shared advisory lock until the commit is
+ * done), so `ord` follows commit order: a change made after another under the same row lock
+ * always sorts after it. The sealer (audit-sealer.ts) chains events in `ord` order once no
+ * transaction is between numbering and commit (see migration 0011). `id` starts above the
+ * chain's last seq, so work-item keys made from ids stay unique.
  */
 export const auditInbox = pgTable(
   'audit_inbox',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    /** Commit order, set by the deferred trigger; null only while the transaction runs. */
+    ord: bigint('ord', { mode: 'number' }),
     occurredAt: ts('occurred_at').notNull(),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
@@ -91,7 +91,7 @@ export const auditInbox = pgTable(
     /** When the row was written (the database's clock): the sealing lag is measured from it. */
     insertedAt: timestamp('inserted_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
   },
-  (t) => [index('audit_inbox_order_idx').on(t.xid, t.id), index('audit_inbox_incident_idx').on(t.incidentId)],
+  (t) => [index('audit_inbox_ord_idx').on(t.ord), index('audit_inbox_incident_idx').on(t.incidentId)],
 );
 
 /** Append-only, hash-chained; triggers (migration 0001) refuse UPDATE, DELETE and TRUNCATE. */
