@@ -5,6 +5,7 @@ import { AuditSealer, sealBatch } from '../../src/adapters/postgres/audit-sealer
 import { connect, connectSingle } from '../../src/adapters/postgres/database.js';
 import { pollUntil } from '../../src/sandbox/listen.js';
 import { cloneDatabase } from '../support/databases.js';
+import { nothingMoreWithin, SEAL_ROUND_MS } from '../support/quiet.js';
 
 /**
  * The audit inbox and its sealer against real Postgres: the chain is built after the fact, in a
@@ -50,8 +51,7 @@ describe('the sealer', () => {
       await conn.db.transaction((tx) => appendAudit(tx, entry('early-B'), new Date()));
       let done = false;
       sealing = sealBatch(conn.sql).finally(() => (done = true));
-      // Proving something does not happen takes a wait: the sealer must hold back while A is open.
-      await new Promise((r) => setTimeout(r, 500));
+      await nothingMoreWithin(SEAL_ROUND_MS, 'a sealing round while A is numbered and uncommitted');
       expect(done).toBe(false);
       expect((await chainSubjects()).slice(before)).toEqual([]);
       await a`commit`;

@@ -18,6 +18,12 @@ export async function nothingMoreWithin(ms: number, _what: string): Promise<void
  */
 export const TIMER_GRACE_MS = SHORT_QUEUE.reconcileEveryMs + SHORT_QUEUE.backoffMs * 2;
 
+/**
+ * A sealing round of a handful of audit events takes a few milliseconds here; a sealer that could
+ * go on (nothing held it back) has finished well within this.
+ */
+export const SEAL_ROUND_MS = 500;
+
 /** When step `index` of a severity's ladder falls due after the response clock starts, in ms. */
 export function stepDueMs(policy: Policy, severity: string, index: number): number {
   const step = ladder(policy, severity)[index];
