@@ -95,7 +95,7 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
         ratio: conRatio,
         goal: { text: goalText, met: botErrors === 0 && conV.p99 <= 50 && conRatio !== null && conRatio <= 3 },
         details: { p50Ratio: conF.p50 > 0 ? round(conV.p50 / conF.p50, 2) : null, errors: botErrors, load: conLoad, auditLockWaiters: conLocks },
-        ...(conLoad ? { note: `sessions waiting for the audit-chain lock: mean ${conLocks?.meanWaiting}, max ${conLocks?.maxWaiting}; ${describeLoad(conLoad)}.` } : {}),
+        ...(conLoad ? { note: `sessions waiting for an audit lock (commit order or chain head): mean ${conLocks?.meanWaiting}, max ${conLocks?.maxWaiting}; ${describeLoad(conLoad)}.` } : {}),
       },
     ];
     if (sizes.webOnly > 0) figures.push(...(await webOnly(ctx, run, sizes, { seq: seqF, con: conF })));
@@ -130,7 +130,7 @@ async function webOnly(ctx: RunContext, run: (r: Recipe, c: number, n: number) =
         goal: null,
         experiment: true,
         details: { load: conLoad, auditLockWaiters: conLocks },
-        note: `acks and records only, nothing runs behind it. Sessions waiting for the audit-chain lock: mean ${conLocks.meanWaiting}, max ${conLocks.maxWaiting} (every declaration appends to the chain under one advisory lock held until its commit); ${describeLoad(conLoad)}.`,
+        note: `acks and records only, nothing runs behind it. Sessions waiting for an audit lock (commit order or chain head): mean ${conLocks.meanWaiting}, max ${conLocks.maxWaiting} (each declaration's audit event goes to the inbox; only its commit takes the commit-order lock, shared); ${describeLoad(conLoad)}.`,
       },
     ];
   } finally {

@@ -65,7 +65,7 @@ export async function deployGateBench(load: Child, bot: BenchBot, sizes: GateSiz
         load: gateLoad,
         auditLockWaiters: gateLocks,
       },
-      note: `gate p50/p99 ${round(summarize(g.samples.map((s) => s.ms)).p50, 1)}/${round(summarize(g.samples.map((s) => s.ms)).p99, 1)} ms; every answer appends an audit event (${auditAfter - auditBefore} for ${g.samples.length} requests), serialized on the audit chain's advisory lock (sessions waiting for it: mean ${gateLocks.meanWaiting}, max ${gateLocks.maxWaiting}); ${describeLoad(gateLoad)}.${g.errors ? ` ${g.errors} errors: ${g.firstError}` : ''}`,
+      note: `gate p50/p99 ${round(summarize(g.samples.map((s) => s.ms)).p50, 1)}/${round(summarize(g.samples.map((s) => s.ms)).p99, 1)} ms; every answer records an audit event (${auditAfter - auditBefore} for ${g.samples.length} requests), written in shared commits (sessions waiting for an audit lock: mean ${gateLocks.meanWaiting}, max ${gateLocks.maxWaiting}); ${describeLoad(gateLoad)}.${g.errors ? ` ${g.errors} errors: ${g.firstError}` : ''}`,
     },
   ];
 }

@@ -255,7 +255,7 @@ export async function timersBench(ctx: RunContext, children: { load: Child; fake
     ratio: e2eRatio,
     goal: { text: '≤ 1.2× floor and p99 ≤ 150 ms', met: e2eRatio !== null && e2eRatio <= 1.2 && e2eV.p99 <= 150 && e2e.pd.n >= e2e.expected },
     details: { claimLatenessMs: latency(e2e.claim), pagesMeasured: e2e.pd.n, pagesExpected: e2e.expected, dueOverSeconds: e2e.spreadS, load: e2e.load, auditLockWaiters: e2e.lockWaiters },
-    note: `${e2e.pd.n} paging steps fell due over ${e2e.spreadS} s while Sev1s were declared at ${sizes.e2eDeclarePerS}/s; claim lateness (escalation_steps.lateness_ms, when the step's Postgres claim ran) p50/p99 ${round(e2e.claim.p50, 0)}/${round(e2e.claim.p99, 0)} ms, the rest is the claim transaction and the HTTPS page; ${describeLoad(e2e.load)}; sessions waiting for the audit-chain lock: mean ${e2e.lockWaiters.meanWaiting}, max ${e2e.lockWaiters.maxWaiting}.`,
+    note: `${e2e.pd.n} paging steps fell due over ${e2e.spreadS} s while Sev1s were declared at ${sizes.e2eDeclarePerS}/s; claim lateness (escalation_steps.lateness_ms, when the step's Postgres claim ran) p50/p99 ${round(e2e.claim.p50, 0)}/${round(e2e.claim.p99, 0)} ms, the rest is the claim transaction and the HTTPS page; ${describeLoad(e2e.load)}; sessions waiting for an audit lock (commit order or chain head): mean ${e2e.lockWaiters.meanWaiting}, max ${e2e.lockWaiters.maxWaiting}.`,
   });
 
   // --- experiments: what lowers the floor ---------------------------------------------------

@@ -41,9 +41,10 @@ export const describeLoad = (l: ProcessLoad): string =>
   `bot process: CPU ${l.cpuPercent} % of a core, event loop ${Math.round(l.eventLoopUtilization * 100)} % busy (delay p99 ${l.eventLoopDelayP99Ms} ms); machine load average ${l.loadAvg1m}`;
 
 /**
- * Samples, every `everyMs`, how many of this database's sessions wait for the audit chain's head
- * lock: the only advisory lock the bot takes with a single bigint key (objsubid 1); the alert
- * group and post locks use two int keys (objsubid 2).
+ * Samples, every `everyMs`, how many of this database's sessions wait for an audit lock: the
+ * commit-order lock (taken shared at each commit that records audit events, exclusively by the
+ * sealer for an instant) and the chain head (the sealer's). They are the advisory locks the bot
+ * takes with a single bigint key (objsubid 1); the alert group and post locks use two int keys.
  */
 export class LockSampler {
   private timer: NodeJS.Timeout | null = null;

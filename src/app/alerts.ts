@@ -6,7 +6,7 @@ import { declareIncident } from './declare-incident.js';
 import { recordResolution } from './resolution.js';
 import type { IncidentDeps } from './deps.js';
 import type { WorkRun } from './jobs/define.js';
-import { esc } from './messages.js';
+import { esc, linkTo } from './messages.js';
 import type { NormalisedBatch } from './ports/alert-source.js';
 import type { AlertRow, AlertStore, AlertTx, TriageTouch } from './ports/alert-store.js';
 import { warRoomThread } from './war-room-posts.js';
@@ -216,7 +216,7 @@ export function alertPostText(rows: AlertRow[], counts: { firing: number; resolv
   const head = `:rotating_light: *${rows.length} alert${rows.length === 1 ? '' : 's'}* (${firing} firing, ${rows.length - firing} resolved) · in all ${counts.firing} firing / ${counts.resolved} resolved`;
   const lines = rows.slice(0, POST_LINES).map((r) => {
     const title = esc(clip(r.title, 150));
-    const named = r.link && /^https?:\/\/[^\s<>|]+$/.test(r.link) ? `<${r.link.replace(/&/g, '&amp;')}|${title}>` : title;
+    const named = linkTo(r.link, title);
     return `• ${r.status === 'firing' ? ':red_circle:' : ':large_green_circle:'} ${r.status} · ${r.severity} · ${named}${r.service ? ` · ${esc(clip(r.service, 60))}` : ''}`;
   });
   const more = rows.length > POST_LINES ? [`…and ${rows.length - POST_LINES} more`] : [];

@@ -32,8 +32,8 @@ export function responderText(by: string): string {
 /** Who declared, as Slack shows it: the user's mention, or the integration's name. */
 export function declarerText(d: Declarer): string {
   if (d.kind === 'user') return mention(d.userId);
-  // An integration's monitor link (checked http(s), no spaces, < > or |) makes its name a link.
-  return d.link ? `<${d.link.replace(/&/g, '&amp;')}|${esc(d.name)}>` : esc(d.name);
+  // An integration's monitor link makes its name a link.
+  return linkTo(d.link, esc(d.name));
 }
 
 export function severityLabel(policy: Policy, id: string): string {
@@ -51,4 +51,9 @@ export function topicFor(policy: Policy, incident: Incident): string {
   const status = incident.status === 'resolved' ? 'RESOLVED' : 'OPEN';
   const topic = `${severityLabel(policy, incident.severity)} | ${status} | IC: ${ic ? mention(ic) : 'unassigned'} | ${incidentRef(incident.id)} ${incident.title}`;
   return [...topic].length > 250 ? `${[...topic].slice(0, 249).join('')}…` : topic;
+}
+
+/** `<url|text>` when `link` is an http(s) URL Slack can render, else `text` alone (already escaped mrkdwn). */
+export function linkTo(link: string | null | undefined, text: string): string {
+  return link && /^https?:\/\/[^\s<>|]+$/.test(link) ? `<${link.replace(/&/g, '&amp;')}|${text}>` : text;
 }

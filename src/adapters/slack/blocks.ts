@@ -5,7 +5,7 @@ import { formatClock, formatDesk } from '../../domain/time.js';
 import { humanDuration } from '../../domain/escalation.js';
 import type { ChecklistView, DeployRequestView, IncidentView, ResolveReason, TriageView } from '../../app/ports/chat.js';
 import type { ComplianceRunView } from '../../app/ports/compliance-store.js';
-import { declarerText, esc, mention, PAGERDUTY_ACTOR_PREFIX, responderText, severityLabel } from '../../app/messages.js';
+import { declarerText, esc, linkTo, mention, PAGERDUTY_ACTOR_PREFIX, responderText, severityLabel } from '../../app/messages.js';
 import { ACTION, FIELD, VIEW, encodeChecklistItem, encodeDeployRequest, encodeResolve, encodeRoleTarget, encodeRun, encodeTriage } from './ids.js';
 
 // Block Kit is loosely typed on purpose here: Slack validates it, and the fake Slack in tests too.
@@ -298,7 +298,7 @@ export function triageCard(policy: Policy, v: TriageView): { text: string; block
   const sev = severityLabel(policy, t.severity);
   const lines = v.recent.map((a) => {
     const title = esc(truncate(a.title, 150));
-    const named = a.link && /^https?:\/\/[^\s<>|]+$/.test(a.link) ? `<${a.link.replace(/&/g, '&amp;')}|${title}>` : title;
+    const named = linkTo(a.link, title);
     return `${a.status === 'firing' ? ':red_circle:' : ':large_green_circle:'} ${a.status} · ${esc(a.severity)} · ${named} · ${formatClock(a.receivedAt, v.zone)}`;
   });
   const more = v.total > v.recent.length ? [`…and ${v.total - v.recent.length} earlier`] : [];
