@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { appendAudit, verifyAuditChain } from '../../src/adapters/postgres/audit-log.js';
+import { appendAudit, AuditBatcher, verifyAuditChain } from '../../src/adapters/postgres/audit-log.js';
 import { AuditSealer, sealBatch } from '../../src/adapters/postgres/audit-sealer.js';
 import { connect, connectSingle } from '../../src/adapters/postgres/database.js';
 import { pollUntil } from '../../src/sandbox/listen.js';
@@ -139,5 +139,31 @@ describe('the sealer', () => {
       for (const s of sealers) await s.stop(false);
       for (const r of replicas) await Promise.all([r.sql.end({ timeout: 5 }), r.lock.end({ timeout: 5 })]);
     }
+  });
+});
+
+describe('the audit batcher (deploy-gate answers)', () => {
+  it('each caller returns only once its own event is committed; concurrent ones share commits; a failed insert fails all of its batch', async () => {
+    const batcher = new AuditBatcher(conn.db);
+    const subjects = Array.from({ length: 200 }, (_, i) => `gate-${i}`);
+    const seen = await Promise.all(
+      subjects.map(async (s) => {
+        await batcher.append(entry(s), new Date());
+        // Committed by the time append resolves: a fresh connection sees it.
+        return (await conn.sql`select 1 from audit_trail where subject = ${s}`).length;
+      }),
+    );
+    expect(seen.every((n) => n === 1)).toBe(true);
+    await sealAll();
+    expect(new Set((await chainSubjects()).filter((s) => s.startsWith('gate-'))).size).toBe(200);
+
+    // An event the database refuses (actor is NOT NULL) fails its batch: no caller is told it was recorded.
+    const bad = { ...entry('refused'), actor: null as unknown as string };
+    const results = await Promise.allSettled([batcher.append(bad, new Date()), batcher.append(entry('with-refused'), new Date())]);
+    expect(results[0]!.status).toBe('rejected');
+    const kept = (await conn.sql`select subject from audit_trail where subject in ('refused', 'with-refused')`).map((r) => r['subject']);
+    // Either the good one shared the failed batch (rejected, not kept) or it went alone (kept): never reported kept and lost.
+    if (results[1]!.status === 'fulfilled') expect(kept).toEqual(['with-refused']);
+    else expect(kept).toEqual([]);
   });
 });
