@@ -146,7 +146,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   // One connection per running job at most, plus headroom for acks: the pool cannot run dry (pool-size.ts).
   const concurrency: WorkerConcurrency = { ...DEFAULT_CONCURRENCY, work: opts.queue?.concurrency ?? DEFAULT_CONCURRENCY.work };
   const poolMax = opts.dbPoolMax ?? poolSizeFor(concurrency);
-  const { sql, db } = connect(env.DATABASE_URL, { max: poolMax });
+  const { sql, db } = connect(env.DATABASE_URL, { max: poolMax, prepare: env.WARROOM_DB_PREPARE === 'on' });
   let redis: Redis | null = null;
   let sealer: AuditSealer | null = null;
   let sealerLock: Sql | null = null;
@@ -334,7 +334,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   async function run(): Promise<Warroom> {
     // A wrong or revoked token is logged loudly and makes /readyz 503, but does not crash the
     // process: a crash loop would also take down the health endpoints and the outbox.
-    await slackHealth.check();
+    // The groups that permission checks ask about, read now so the first check is no Slack call.
+    if (await slackHealth.check()) void chat.warmGroups(Object.values(policy.permissions).flatMap((p) => p.groups));
     if (abort.signal.aborted) throw new StartAborted();
     app = buildApp();
     const started = (await app.start(env.PORT)) as Server | undefined;

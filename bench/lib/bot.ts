@@ -87,6 +87,8 @@ export class BenchBot {
       REDIS_PREFIX: prefix,
       PORT: '0',
       LOG_LEVEL: 'info',
+      // Passed through so an A/B of prepared statements can run the same bench twice.
+      ...(process.env['WARROOM_DB_PREPARE'] ? { WARROOM_DB_PREPARE: process.env['WARROOM_DB_PREPARE'] } : {}),
     });
     const sink = new LogSink();
     const log = createLogger({ level: env.LOG_LEVEL, secrets: [BOT_TOKEN, SIGNING_SECRET, GATE_TOKEN, TWILIO.authToken], destination: sink });

@@ -26,16 +26,16 @@ export function viewOf(incident: Incident, state: WarRoomState | null, alerts: A
 export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attempt = 1): Promise<void> {
   const retry = attempt > 1;
   const { store } = deps;
-  const incident = await store.get(incidentId);
-  const state = await store.warRoom(incidentId);
-  if (!incident || !state) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
+  const snap = await store.snapshot(incidentId);
+  if (!snap) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
+  const { incident, state, alerts } = snap;
   if (state.readyAt) return;
 
   if (!state.channelId) {
     await ensureChannel(deps, incident, state);
     await store.recordWarRoom(incidentId, { channelId: state.channelId, channelName: state.channelName });
   }
-  await finishSetup(deps, incident, state, retry);
+  await finishSetup(deps, incident, state, alerts, retry);
 }
 
 /**
@@ -44,9 +44,9 @@ export async function setupWarRoom(deps: IncidentDeps, incidentId: number, attem
  * room waits is told so once, with how many are ahead.
  */
 export async function createWarRoomChannel(deps: IncidentDeps, incidentId: number): Promise<void> {
-  const incident = await deps.store.get(incidentId);
-  const state = await deps.store.warRoom(incidentId);
-  if (!incident || !state) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
+  const snap = await deps.store.snapshot(incidentId);
+  if (!snap) throw new PermanentError(PERMANENT.unknownIncident, `${incidentRef(incidentId)} not found`);
+  const { incident, state } = snap;
   const next = { kind: 'warroom.setup' as const, dedupeKey: `setup-${incidentId}`, payload: { incidentId } };
   if (!state.channelId) {
     try {
@@ -100,11 +100,11 @@ async function ensureChannel(deps: IncidentDeps, incident: Incident, state: WarR
   }
 }
 
-async function finishSetup(deps: IncidentDeps, incident: Incident, state: WarRoomState, retry: boolean): Promise<void> {
+async function finishSetup(deps: IncidentDeps, incident: Incident, state: WarRoomState, alerts: AlertCounts, retry: boolean): Promise<void> {
   const { store, chat, policy } = deps;
   const incidentId = incident.id;
   const channelId = state.channelId!;
-  const view = viewOf(incident, state, await store.alertCounts(incidentId));
+  const view = viewOf(incident, state, alerts);
 
   if (!state.topicSet) {
     await chat.setTopic(channelId, topicFor(policy, incident));
@@ -146,14 +146,15 @@ async function finishSetup(deps: IncidentDeps, incident: Incident, state: WarRoo
  */
 export async function syncIncidentView(deps: IncidentDeps, incidentId: number, force = false): Promise<void> {
   await deps.store.exclusive(incidentId, async () => {
-    const incident = await deps.store.get(incidentId);
-    const state = await deps.store.warRoom(incidentId);
-    if (!incident || !state?.channelId) return; // the setup job renders it when the room exists
+    const snap = await deps.store.snapshot(incidentId);
+    const channelId = snap?.state.channelId;
+    if (!snap || !channelId) return; // the setup job renders it when the room exists
+    const { incident, state } = snap;
     // A burst of clicks queues many syncs; the first to run shows them all, the rest skip.
     if (!force && state.renderedVersion >= incident.version) return;
-    const view = viewOf(incident, state, await deps.store.alertCounts(incidentId));
-    if (state.headerTs) await deps.chat.updateHeader(state.channelId, state.headerTs, view);
-    if (state.topicSet) await deps.chat.setTopic(state.channelId, topicFor(deps.policy, incident));
+    const view = viewOf(incident, state, snap.alerts);
+    if (state.headerTs) await deps.chat.updateHeader(channelId, state.headerTs, view);
+    if (state.topicSet) await deps.chat.setTopic(channelId, topicFor(deps.policy, incident));
     if (state.announceChannelId && state.announceTs) await deps.chat.updateAnnouncement(state.announceChannelId, state.announceTs, view);
     await deps.store.recordWarRoom(incidentId, { renderedVersion: incident.version });
   });

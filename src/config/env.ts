@@ -58,6 +58,7 @@ const envSchema = z.object({
   WARROOM_STALE_CLAIM_AFTER: durationVar.default(60_000),
   WARROOM_RETRY_BACKOFF: durationVar.default(1000),
   WARROOM_AUDIT_SEAL_EVERY: durationVar.default(50),
+  WARROOM_DB_PREPARE: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -103,6 +104,7 @@ export const ENV_VARS: { [K in keyof Env]-?: VarDoc } = {
   WARROOM_STALE_CLAIM_AFTER: { need: 'no', doc: 'a step claimed this long ago and not confirmed sent is run again (its process died)', default: '60s' },
   WARROOM_RETRY_BACKOFF: { need: 'no', doc: 'first retry delay of failed work (doubles per attempt)', default: '1s' },
   WARROOM_AUDIT_SEAL_EVERY: { need: 'no', doc: 'how often the elected audit sealer chains the audit inbox when it is idle (docs/operations.md, "The audit sealer")', default: '50ms' },
+  WARROOM_DB_PREPARE: { need: 'no', doc: 'prepared statements on each database connection (one round trip per query instead of two); `off` behind a pooler that cannot keep them, such as PgBouncer in transaction mode before 1.21', default: 'on' },
 };
 
 /** A start refused for configuration: every problem, each in plain words. */

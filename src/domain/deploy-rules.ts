@@ -65,6 +65,16 @@ export interface DeployDecision {
 }
 
 const HORIZON_DAYS = 14;
+/** Minutes whose calendar facts are kept: a day's worth of distinct `at`s, a few hundred kB. */
+const MINUTE_MEMO = 1440;
+
+interface MinuteFacts {
+  rule: DeployWindowRule;
+  session: Session;
+  /** Null when the rule holds to the 14-day horizon: then the end depends on the exact instant. */
+  windowEnd: DateTime | null;
+  nextAuto: Map<DeployType, DateTime>;
+}
 const RANK: Record<Approval, number> = { auto: 0, 'engineering-lead': 1, cto: 2, forbidden: 3 };
 
 export function parseDeployType(text: string): DeployType {
@@ -158,9 +168,33 @@ export class DeployRules {
     return null;
   }
 
+  /**
+   * The calendar half of an answer for the minute holding `at`. Sessions and window cuts fall on
+   * whole minutes, so every instant of a minute has the same rule, session and window end, and
+   * the same next auto window when the rule is not auto itself; walking the calendar (luxon,
+   * 14 days ahead) costs about a millisecond, and a fleet of pipelines asks the same minute.
+   */
+  private minute(at: DateTime): MinuteFacts {
+    const m = Math.floor(at.toMillis() / 60_000);
+    let facts = this.minutes.get(m);
+    if (!facts) {
+      const start = DateTime.fromMillis(m * 60_000, { zone: this.policy.zone });
+      const limit = start.plus({ days: HORIZON_DAYS });
+      const { rule, session } = this.windowAt(start);
+      const end = this.windowEnd(start);
+      facts = { rule, session, windowEnd: end < limit ? end : null, nextAuto: new Map() };
+      if (this.minutes.size >= MINUTE_MEMO) this.minutes.delete(this.minutes.keys().next().value!);
+      this.minutes.set(m, facts);
+    }
+    return facts;
+  }
+
+  private readonly minutes = new Map<number, MinuteFacts>();
+
   evaluate(input: { at: Date | DateTime; type: DeployType; freezes: Freeze[]; grants?: Grant[] }): DeployDecision {
     const at = this.zoned(input.at);
-    const { rule, session } = this.windowAt(at);
+    const facts = this.minute(at);
+    const { rule, session } = facts;
     const ruleApproval = rule.approvals[input.type];
     const freeze = input.freezes.find((f) => this.policy.freezeSeverities.includes(f.severity)) ?? null;
     const approval: Approval = freeze && input.type !== 'emergency' ? 'forbidden' : ruleApproval;
@@ -169,7 +203,15 @@ export class DeployRules {
     const levelOk = approval === 'auto' || (approval !== 'forbidden' && grants.some((g) => g.capacity !== 'incident-commander' && RANK[g.capacity] >= RANK[approval]));
     const icOk = !needsCommander || grants.some((g) => g.capacity === 'incident-commander');
     const allowed = approval !== 'forbidden' && levelOk && icOk;
-    const nextAutoWindow = this.nextAuto(input.type, at);
+    let nextAutoWindow: DateTime | null;
+    if (rule.approvals[input.type] === 'auto') nextAutoWindow = at;
+    else {
+      // From later in the same minute the next change is the same instant; only "none within
+      // 14 days" depends on the exact instant, so that answer is not kept.
+      const known = facts.nextAuto.get(input.type);
+      nextAutoWindow = known ?? this.nextAuto(input.type, at);
+      if (known === undefined && nextAutoWindow) facts.nextAuto.set(input.type, nextAutoWindow);
+    }
     const where = session.kind === 'holiday' ? `Holiday (${this.calendar.holidayName(at.toISODate()!) ?? 'market closed'})` : sessionLabel(session.kind);
     let reason: string;
     if (freeze && input.type !== 'emergency') {
@@ -195,7 +237,7 @@ export class DeployRules {
       allowed,
       approvedBy: allowed ? grants.map((g) => g.by) : [],
       reason,
-      windowEnds: this.windowEnd(at),
+      windowEnds: facts.windowEnd ?? this.windowEnd(at),
       nextAutoWindow,
     };
   }

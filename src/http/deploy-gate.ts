@@ -53,7 +53,7 @@ export function deployGateRoutes(deps: DeployDeps, tokens: ApiToken[]): Route[] 
         const q = parseQuery(url.searchParams, deps);
         if ('status' in q) return sendJson(res, q.status, q.body);
         const d = await checkDeployWindow(deps, q);
-        const { requestId } = await deps.deploys.grantsAt(q.service, q.type, q.at.toJSDate());
+        const { requestId } = d;
         const iso = (t: DateTime | null) => t?.setZone(deps.policy.timezone).toISO({ suppressMilliseconds: true }) ?? null;
         const body = {
           at: iso(d.at),

@@ -157,3 +157,29 @@ describe('/deploy-window parsing', () => {
     expect(parseWhen('2026-11-01 01:30', now, ET).toUTC().toISO()).toBe('2026-11-01T06:30:00.000Z');
   });
 });
+
+describe('the per-minute memo of the calendar half', () => {
+  // The gate answers a fleet of pipelines asking about the same minute from a memo; every
+  // instant of a minute must get exactly what a walk of the calendar from that instant gives.
+  it('answers any instant of a minute as a fresh walk of the calendar would', () => {
+    const shared = new DeployRules(new MarketCalendar(policy.calendar), policy.deploy);
+    const start = et('2026-11-20 00:00');
+    // Every 53 minutes for 3 weeks (Thanksgiving, its early close, weekends) and the minutes
+    // either side of each cut, at the minute's start then 59.999 s into it: the second answer
+    // comes from the memo the first filled.
+    const cuts = ['03:59', '04:00', '09:19', '09:20', '09:29', '09:30', '12:59', '13:00', '15:59', '16:00', '19:59', '20:00'];
+    const minutes = [
+      ...Array.from({ length: Math.ceil((21 * 24 * 60) / 53) }, (_, k) => start.plus({ minutes: k * 53 })),
+      ...['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-30', '2026-12-04', '2026-12-05'].flatMap((d) => cuts.map((c) => et(`${d} ${c}`))),
+    ];
+    for (const minute of minutes) {
+      for (const type of ['standard', 'non-critical', 'emergency'] as const) {
+        shared.evaluate({ at: minute, type, freezes: [] });
+        const late = minute.plus({ milliseconds: 59_999 });
+        const fresh = new DeployRules(new MarketCalendar(policy.calendar), policy.deploy).evaluate({ at: late, type, freezes: [] });
+        const memo = shared.evaluate({ at: late, type, freezes: [] });
+        expect(JSON.stringify(memo), `${type} at ${late.toISO()}`).toBe(JSON.stringify(fresh));
+      }
+    }
+  });
+});

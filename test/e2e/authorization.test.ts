@@ -34,3 +34,35 @@ describe('authorization matrix (policy-driven)', () => {
     expect(r.status).toBe(401);
   });
 });
+
+describe('group membership in the ack path', () => {
+  it('a group member is answered from the one-minute membership cache, and someone just added is let in', async () => {
+    const managers = () => h.slack.calls('usergroups.users.list').filter((c) => c.args['usergroup'] === 'SSREMGRS1').length;
+    const declare = async (title: string) => {
+      const id = incidentIdFrom(await h.command('/incident', `sev3 ${title}`, { user: USERS.bob }));
+      return { id, room: await h.warRoomReady(id) };
+    };
+    const a = await declare('Membership cache one');
+    const b = await declare('Membership cache two');
+    expect((await h.command('/incident', 'resolve fixed', { channel: a.room.channel_id, user: USERS.erin })).body.text).toContain(`INC-${a.id} resolved`);
+    // Erin's membership was read at most once (at start, or for the first resolve): the second
+    // resolve is answered without asking Slack before the ack.
+    const before = managers();
+    expect((await h.command('/incident', 'resolve fixed', { channel: b.room.channel_id, user: USERS.erin })).body.text).toContain(`INC-${b.id} resolved`);
+    expect(managers()).toBe(before);
+
+    // Carol joins @sre-managers: a "no" is checked again (at most every 5 s), so she is not
+    // refused for the rest of the minute.
+    const c = await declare('Membership cache three');
+    h.slack.addUserGroup({ id: 'SSREMGRS1', handle: 'sre-managers', users: [USERS.erin, USERS.carol] });
+    try {
+      await h.slack.waitFor(
+        async () => (await h.command('/incident', 'resolve fixed', { channel: c.room.channel_id, user: USERS.carol })).body.text.includes(`INC-${c.id} resolved`),
+        15_000,
+        'carol, just added to @sre-managers, may resolve',
+      );
+    } finally {
+      h.slack.addUserGroup({ id: 'SSREMGRS1', handle: 'sre-managers', users: [USERS.erin] });
+    }
+  }, 60_000);
+});

@@ -12,7 +12,36 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations', impor
 /** Any stable 64-bit number: replicas starting together take turns on it. */
 const MIGRATION_LOCK = 7_461_007_001;
 
-export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; db: Db } {
+/**
+ * Drizzle runs every query through postgres.js `unsafe(…, { prepare: false })`, and postgres.js
+ * sends an unprepared query with parameters in two round trips (Describe to learn the parameter
+ * types, then Bind/Execute), parsing and planning it each time. Prepared, a statement seen
+ * before on the connection is one round trip and no parse. Statements with many parameters
+ * (batch inserts whose row count varies) stay unprepared so the per-connection cache stays small.
+ */
+export const PREPARE_MAX_PARAMS = 40;
+
+function preparing(sql: Sql): Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'unsafe') {
+        return (query: string, params: unknown[] = [], options: Record<string, unknown> = {}) =>
+          target.unsafe(query, params as never[], { ...options, prepare: options['prepare'] === true || (params.length > 0 && params.length <= PREPARE_MAX_PARAMS) });
+      }
+      // A transaction's (or savepoint's) own client must prepare too.
+      if (prop === 'begin' || prop === 'savepoint') {
+        return (...args: unknown[]) => {
+          const cb = args.pop() as (tx: Sql) => unknown;
+          return (value as (...a: unknown[]) => unknown).apply(target, [...args, (tx: Sql) => cb(preparing(tx))]);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+export function connect(url: string, opts: { max?: number; prepare?: boolean } = {}): { sql: Sql; db: Db } {
   const sql = postgres(url, {
     max: opts.max ?? 20,
     // Fail fast while Postgres is away, so a slash command can still answer within Slack's 3 s.
@@ -25,7 +54,7 @@ export function connect(url: string, opts: { max?: number } = {}): { sql: Sql; d
     fetch_types: false,
     connection: { application_name: 'warroom' },
   });
-  return { sql, db: drizzle(sql, { schema }) };
+  return { sql, db: drizzle(opts.prepare === false ? sql : preparing(sql), { schema }) };
 }
 
 /** A client with one connection of its own, for a session that must outlive a pooled query (a session lock). */

@@ -253,6 +253,19 @@ export class PostgresIncidentStore implements IncidentStore {
     return alertCounts(this.q, id);
   }
 
+  async snapshot(id: number) {
+    // One statement instead of three: the row gives both the incident and its room.
+    const [r] = await this.q
+      .select({
+        row: incidents,
+        firing: dsql<number>`(select count(*) filter (where l.status = 'firing') from (select distinct on (source, dedup_key) status from alerts where incident_id = ${incidents.id} order by source, dedup_key, id desc) l)`.mapWith(Number),
+        resolved: dsql<number>`(select count(*) filter (where l.status = 'resolved') from (select distinct on (source, dedup_key) status from alerts where incident_id = ${incidents.id} order by source, dedup_key, id desc) l)`.mapWith(Number),
+      })
+      .from(incidents)
+      .where(eq(incidents.id, id));
+    return r ? { incident: toIncident(r.row), state: toWarRoom(r.row), alerts: { firing: r.firing, resolved: r.resolved } } : null;
+  }
+
   async channelCreated(id: number, channelId: string, channelName: string, next: WorkItem) {
     await withOutbox(this.db, this.onCommitted, async (tx, enqueued) => {
       await tx.update(incidents).set({ channelId, channelName }).where(eq(incidents.id, id));

@@ -17,8 +17,12 @@ const hasKey = (m: KeyedMessage, key: string): boolean => m.metadata?.event_type
  * ChatPlatform over Slack's Web API. Every call goes through `call`, which turns Slack's failures
  * into TransientError / PermanentError; retries belong to the queue, not to the WebClient.
  */
+const MEMBERS_TTL_MS = 60_000;
+const MEMBERS_RECHECK_MS = 5_000;
+
 export class SlackChat implements ChatPlatform {
   private groupIds = new Map<string, string>();
+  private members = new Map<string, { at: number; users: Promise<Set<string>> }>();
   private channelIds = new Map<string, string>();
 
   constructor(
@@ -251,8 +255,28 @@ export class SlackChat implements ChatPlatform {
     await this.postOnce(channelId, key, resolveOffer(incidentId, text, reason), new Date(Date.now() - 3_600_000));
   }
 
+  /**
+   * Permission checks run before the ack, inside Slack's 3 s: a group's members are kept for a
+   * minute (one `usergroups.users.list` however many clicks arrive at once), so a check is a
+   * lookup, not a Slack call. A "no" from a list older than a few seconds is checked again, so
+   * someone just added to the group is not refused for the rest of the minute; someone removed
+   * keeps the permission for at most that minute.
+   */
   async isGroupMember(handle: string, userId: string): Promise<boolean> {
-    return (await this.groupMembers(handle)).includes(userId);
+    const now = Date.now();
+    let entry = this.members.get(handle);
+    if (!entry || now - entry.at >= MEMBERS_TTL_MS || (!(await entry.users).has(userId) && now - entry.at >= MEMBERS_RECHECK_MS)) {
+      entry = { at: now, users: this.groupMembers(handle).then((u) => new Set(u)) };
+      this.members.set(handle, entry);
+      // A failed lookup is not kept: the next check asks again.
+      entry.users.catch(() => this.members.get(handle) === entry && this.members.delete(handle));
+    }
+    return (await entry.users).has(userId);
+  }
+
+  /** Fills the membership cache for the groups permissions name, so the first check is not a Slack call. */
+  async warmGroups(handles: string[]): Promise<void> {
+    await Promise.all([...new Set(handles)].map((h) => this.isGroupMember(h, '').catch((err: Error) => this.log.warn({ group: h, err: err.message }, 'could not read a user group (checked again on use)'))));
   }
 
   async showDeployRequest(view: DeployRequestView, key: PostKey, existing: { channelId: string; ts: string } | null): Promise<{ channelId: string; ts: string }> {

@@ -68,9 +68,9 @@ export async function completeChecklistItem(deps: IncidentDeps, incidentId: numb
 export async function renderChecklist(deps: IncidentDeps, incidentId: number, retry: boolean): Promise<void> {
   await deps.store.exclusive(incidentId, async () => {
     const c = await deps.store.checklist(incidentId);
-    const incident = await deps.store.get(incidentId);
-    if (!c || !incident) return;
-    const state = await deps.store.warRoom(incidentId);
+    const snap = await deps.store.snapshot(incidentId);
+    if (!c || !snap) return;
+    const { incident, state } = snap;
     const owners = [...new Set(c.items.flatMap((i) => i.owners))];
     const ownerMentions = Object.fromEntries(await Promise.all(owners.map(async (o) => [o, await deps.chat.groupMention(o)] as const)));
     const existing = c.channelId && c.ts ? { channelId: c.channelId, ts: c.ts } : null;

@@ -117,6 +117,8 @@ export interface IncidentStore {
   warRoom(id: number): Promise<WarRoomState | null>;
   /** Firing / resolved of the alerts that joined the incident (the latest record of each). */
   alertCounts(id: number): Promise<AlertCounts>;
+  /** The incident, its war room and its alert counts, read together (one round trip). */
+  snapshot(id: number): Promise<{ incident: Incident; state: WarRoomState; alerts: AlertCounts } | null>;
   /** Records the channel and queues the rest of the setup, in one transaction. */
   channelCreated(id: number, channelId: string, channelName: string, next: WorkItem): Promise<void>;
   /** Incidents still waiting for their channel, oldest first. */
