@@ -18,7 +18,7 @@ import type { Child } from './lib/child.js';
 import { BenchBot, type RunContext } from './lib/bot.js';
 import { startBareBolt } from './lib/bare-bolt.js';
 import type { LoadResult, Recipe } from './lib/load-process.js';
-import { describeLoad, LockSampler, startMeter, type ProcessLoad } from './lib/meter.js';
+import { describeLoad, LockSampler, SealingLagSampler, startMeter, type ProcessLoad } from './lib/meter.js';
 import { latency, ratioOf, type Figure, type LatencyValue } from './lib/report.js';
 import { round, summarize } from './lib/stats.js';
 
@@ -33,6 +33,8 @@ export interface AckSizes {
 }
 
 const goalText = 'p99 ≤ 50 ms and ≤ 3× floor';
+/** The bot's default `WARROOM_AUDIT_SEAL_EVERY`: the lag a sealer polling an idle inbox adds. */
+const SEAL_EVERY_MS = 50;
 
 export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, sizes: AckSizes): Promise<Figure[]> {
   const bare = await startBareBolt(ctx, { inlineSetup: false });
@@ -49,6 +51,7 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
     let firstError: string | undefined;
     let conLoad: ProcessLoad | null = null;
     let conLocks: ReturnType<LockSampler['stop']> | null = null;
+    const lagSamples: number[] = [];
     const per = (n: number) => Math.max(1, Math.round(n / sizes.rounds));
     for (let r = 0; r < sizes.rounds; r++) {
       samples.floorSeq.push(...(await run(bare.recipe('seq'), 1, per(sizes.sequential))).samples.map((s) => s.ms));
@@ -60,9 +63,11 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
       samples.floorCon.push(...(await run(bare.recipe('con'), sizes.concurrency, per(sizes.concurrent))).samples.map((s) => s.ms));
       const meter = startMeter();
       const locks = new LockSampler(bot.sql).start();
+      const lag = new SealingLagSampler(bot.sql).start();
       const con = await run(botRecipe, sizes.concurrency, per(sizes.concurrent));
       conLoad = meter();
       conLocks = locks.stop();
+      lagSamples.push(...lag.stop());
       samples.botCon.push(...con.samples.map((s) => s.ms));
       botErrors += con.errors;
       firstError ??= con.firstError;
@@ -98,6 +103,18 @@ export async function ackBench(ctx: RunContext, load: Child, bot: BenchBot, size
         ...(conLoad ? { note: `sessions waiting for an audit lock (commit order or chain head): mean ${conLocks?.meanWaiting}, max ${conLocks?.maxWaiting}; ${describeLoad(conLoad)}.` } : {}),
       },
     ];
+    const lagV = latency(summarize(lagSamples));
+    const sealEvery = latency(summarize([SEAL_EVERY_MS]));
+    figures.push({
+      id: 'audit.sealing_lag',
+      label: `sealing lag during the ${sizes.concurrency}-concurrent acks`,
+      value: lagV,
+      floor: { label: 'the sealer\'s idle poll (WARROOM_AUDIT_SEAL_EVERY)', value: sealEvery },
+      ratio: ratioOf(lagV, sealEvery),
+      goal: { text: 'p99 ≤ 250 ms', met: lagSamples.length > 0 && lagV.p99 <= 250 },
+      details: { samples: lagSamples.length, sampleEveryMs: 10 },
+      note: `the age of the oldest committed audit event not chained yet (what /metrics exports as warroom_audit_sealing_lag_seconds), sampled every 10 ms while the ${sizes.concurrency}-concurrent declarations ran (${lagSamples.length} samples).`,
+    });
     if (sizes.webOnly > 0) figures.push(...(await webOnly(ctx, run, sizes, { seq: seqF, con: conF })));
     return figures;
   } finally {

@@ -54,7 +54,10 @@ export async function deployGateBench(load: Child, bot: BenchBot, sizes: GateSiz
       value,
       floor: { label: '/healthz', value: floor },
       ratio: ratioOf(value, floor),
-      goal: null,
+      goal: {
+        text: '≥ 1,500 req/s, p99 ≤ 30 ms, every answer audited',
+        met: value.value >= 1500 && summarize(g.samples.map((s) => s.ms)).p99 <= 30 && g.errors === 0 && auditAfter - auditBefore >= g.samples.filter((s) => s.ok).length,
+      },
       details: {
         gateLatencyMs: latency(summarize(g.samples.map((s) => s.ms))),
         healthzLatencyMs: latency(summarize(h.samples.map((s) => s.ms))),

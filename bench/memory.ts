@@ -53,11 +53,12 @@ export function memoryFigures(o: { baseline: number; idle: number; idleHeap: num
   return [
     {
       id: 'memory.idle',
-      label: 'RSS, bot idle',
+      label: 'RSS, bot idle (in the bench process, under tsx)',
       value: scalar(idleMb, 'MB'),
       floor: { label: 'process before the bot', value: scalar(mb(o.baseline), 'MB') },
       ratio: round(o.idle / o.baseline, 2),
-      goal: { text: '≤ 150 MB', met: idleMb <= 150 },
+      // Measured inside the bench process (tsx, the bench's modules): the goal is the compiled row's.
+      goal: null,
       details: { heapUsedMb: mb(o.idleHeap), breakdown: o.idleBreakdown },
       note: `of ${idleMb} MB: V8 heap ${o.idleBreakdown['heapTotalMb']} MB reserved (${o.idleBreakdown['heapUsedMb']} MB used), off-heap buffers ${o.idleBreakdown['externalMb']} MB, the rest (code, tsx's compiled modules and source maps, native libraries, thread stacks) ${o.idleBreakdown['outsideV8HeapMb']} MB; the floor is the same process with every module loaded and no bot started.`,
     },
@@ -67,7 +68,7 @@ export function memoryFigures(o: { baseline: number; idle: number; idleHeap: num
       value: scalar(peakMb, 'MB'),
       floor: { label: 'bot idle', value: scalar(idleMb, 'MB') },
       ratio: round(o.peak / o.idle, 2),
-      goal: { text: '≤ 300 MB', met: peakMb <= 300 },
+      goal: { text: '≤ 250 MB', met: peakMb <= 250 },
       details: { heapUsedPeakMb: mb(o.peakHeap) },
     },
   ];

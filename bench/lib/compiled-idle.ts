@@ -1,8 +1,8 @@
 /**
- * Memory experiment: how much of the idle RSS is the TypeScript loader. Production runs
- * `tsx src/main.ts` (package.json `start`), which compiles modules in memory and keeps their
- * source maps; here the same bot is bundled ahead of time with esbuild (already installed as
- * tsx's compiler) and run on plain Node in a child process, and its idle RSS read the same way.
+ * Memory of the bot as it ships: `npm start` and the image run compiled JavaScript on plain
+ * Node (dist/), while the other rows run the bot inside this tsx process. Here the same bot is
+ * bundled ahead of time with esbuild (already installed as tsx's compiler) and run on plain Node
+ * in a child process, and its idle RSS read the same way.
  *
  * The bundle is written under bench/.compiled/bundle/ — three levels below the repository root
  * like src/adapters/postgres/database.ts, whose migrations path is relative to its own URL — and

@@ -72,3 +72,33 @@ export class LockSampler {
     return { samples: n, meanWaiting: n ? round(this.samples.reduce((a, b) => a + b, 0) / n, 1) : 0, maxWaiting: n ? Math.max(...this.samples) : 0 };
   }
 }
+
+/**
+ * Samples the sealer's lag the way `/metrics` reports it (`warroom_audit_sealing_lag_seconds`:
+ * the age of the oldest committed event not chained yet), every `everyMs`.
+ */
+export class SealingLagSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly samples: number[] = [];
+  private busy = false;
+
+  constructor(private readonly sql: import('postgres').Sql) {}
+
+  start(everyMs = 10): this {
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.sql<Array<{ age: number | null }>>`select extract(epoch from clock_timestamp() - min(inserted_at))::float8 * 1000 as age from audit_inbox`
+        .then((rows) => void this.samples.push(Math.max(0, rows[0]?.age ?? 0)))
+        .catch(() => undefined)
+        .finally(() => (this.busy = false));
+    }, everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): number[] {
+    if (this.timer) clearInterval(this.timer);
+    return this.samples;
+  }
+}

@@ -258,8 +258,8 @@ export class PostgresIncidentStore implements IncidentStore {
     const [r] = await this.q
       .select({
         row: incidents,
-        firing: dsql<number>`(select count(*) filter (where l.status = 'firing') from (select distinct on (source, dedup_key) status from alerts where incident_id = ${incidents.id} order by source, dedup_key, id desc) l)`.mapWith(Number),
-        resolved: dsql<number>`(select count(*) filter (where l.status = 'resolved') from (select distinct on (source, dedup_key) status from alerts where incident_id = ${incidents.id} order by source, dedup_key, id desc) l)`.mapWith(Number),
+        firing: dsql<number>`(select count(*) filter (where l.status = 'firing') from (select distinct on (source, dedup_key) status from alerts where incident_id = ${id} order by source, dedup_key, id desc) l)`.mapWith(Number),
+        resolved: dsql<number>`(select count(*) filter (where l.status = 'resolved') from (select distinct on (source, dedup_key) status from alerts where incident_id = ${id} order by source, dedup_key, id desc) l)`.mapWith(Number),
       })
       .from(incidents)
       .where(eq(incidents.id, id));
