@@ -230,7 +230,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     return out;
   });
   metrics.gauge('warroom_audit_unsealed_events', 'Audit events recorded but not chained yet (the audit inbox)', [], async () => [[{}, (await unsealedTail(sql)).count]]);
-  metrics.gauge('warroom_audit_sealing_lag_seconds', 'Age of the oldest audit event not chained yet (0 when none): the sealer\'s lag', [], async () => [[{}, (await unsealedTail(sql)).oldestAgeS]]);
+  metrics.gauge('warroom_audit_sealing_lag_seconds', 'Seconds since the oldest audit event not chained yet was committed (0 when none): the sealer\'s lag', [], async () => [[{}, (await unsealedTail(sql)).oldestAgeS]]);
   const alertGate = new IngestGate({ ...alertIngestLimits(poolMax), ...opts.alertIngest });
   metrics.gauge('warroom_alert_ingests', 'Alert ingests running (in_flight) and waiting for a slot (waiting)', ['state'], async () => {
     const s = alertGate.state();

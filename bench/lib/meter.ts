@@ -75,7 +75,7 @@ export class LockSampler {
 
 /**
  * Samples the sealer's lag the way `/metrics` reports it (`warroom_audit_sealing_lag_seconds`:
- * the age of the oldest committed event not chained yet), every `everyMs`.
+ * how long ago the oldest event not chained yet was committed), every `everyMs`.
  */
 export class SealingLagSampler {
   private timer: NodeJS.Timeout | null = null;
@@ -88,7 +88,7 @@ export class SealingLagSampler {
     this.timer = setInterval(() => {
       if (this.busy) return;
       this.busy = true;
-      this.sql<Array<{ age: number | null }>>`select extract(epoch from clock_timestamp() - min(inserted_at))::float8 * 1000 as age from audit_inbox`
+      this.sql<Array<{ age: number | null }>>`select extract(epoch from clock_timestamp() - min(coalesce(committed_at, inserted_at)))::float8 * 1000 as age from audit_inbox`
         .then((rows) => void this.samples.push(Math.max(0, rows[0]?.age ?? 0)))
         .catch(() => undefined)
         .finally(() => (this.busy = false));

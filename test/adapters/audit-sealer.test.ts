@@ -37,6 +37,20 @@ async function sealAll(): Promise<void> {
 }
 
 describe('the sealer', () => {
+  it('stamps each event with its commit time: the sealing lag counts from the commit, not from the insert', async () => {
+    await sealAll();
+    // A transaction that goes on for 100 ms after writing its event (pg_sleep builds the
+    // scenario inside Postgres; nothing here waits for it to happen).
+    await conn.sql.begin(async (tx) => {
+      await tx`insert into audit_inbox (occurred_at, actor, action, subject, data) values (now(), 'tester', 'test.event', 'stamped', '{}')`;
+      await tx`select pg_sleep(0.1)`;
+    });
+    const [stamped] = await conn.sql<Array<{ gap_ms: number; ord: string | null }>>`select (extract(epoch from committed_at - inserted_at) * 1000)::float8 as gap_ms, ord from audit_inbox where subject = 'stamped'`;
+    expect(stamped!.ord).not.toBeNull();
+    expect(stamped!.gap_ms).toBeGreaterThanOrEqual(99);
+    await sealAll();
+  });
+
   it('a transaction numbered before another but committing after it is neither skipped nor sealed out of order: the sealer waits for it', async () => {
     await sealAll();
     const before = (await chainSubjects()).length;

@@ -26,9 +26,13 @@ export interface VerifyResult {
   unsealed: { count: number; oldestAgeS: number };
 }
 
-/** The inbox's tail: how many events wait for the sealer and for how long the oldest has. */
+/**
+ * The inbox's tail: how many committed events wait for the sealer and for how long the oldest
+ * has, counted from its commit (nothing can be sealed earlier; rows from before migration 0012
+ * have no commit time and count from their insert).
+ */
 export async function unsealedTail(sql: Sql): Promise<{ count: number; oldestAgeS: number }> {
-  const [r] = await sql<Array<{ n: number; age: number | null }>>`select count(*)::int as n, extract(epoch from clock_timestamp() - min(inserted_at))::float8 as age from audit_inbox`;
+  const [r] = await sql<Array<{ n: number; age: number | null }>>`select count(*)::int as n, extract(epoch from clock_timestamp() - min(coalesce(committed_at, inserted_at)))::float8 as age from audit_inbox`;
   return { count: r?.n ?? 0, oldestAgeS: Math.max(0, r?.age ?? 0) };
 }
 

@@ -88,8 +88,13 @@ export const auditInbox = pgTable(
     incidentId: integer('incident_id'),
     subject: text('subject').notNull(),
     data: jsonb('data'),
-    /** When the row was written (the database's clock): the sealing lag is measured from it. */
+    /** When the row was written (the database's clock). */
     insertedAt: timestamp('inserted_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+    /**
+     * When its transaction committed (set with `ord` by the trigger): the sealing lag is measured
+     * from here, since nothing can be sealed before it commits.
+     */
+    committedAt: timestamp('committed_at', { withTimezone: true, precision: 3 }),
   },
   (t) => [index('audit_inbox_ord_idx').on(t.ord), index('audit_inbox_incident_idx').on(t.incidentId)],
 );
