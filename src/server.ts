@@ -22,7 +22,7 @@ import { registerEscalationActions } from './adapters/slack/listeners/escalation
 import { registerResolveAction } from './adapters/slack/listeners/resolve-action.js';
 import { registerTriageActions } from './adapters/slack/listeners/triage-actions.js';
 import { unsealedTail } from './adapters/postgres/audit-log.js';
-import { AuditSealer } from './adapters/postgres/audit-sealer.js';
+import { SealerThread } from './adapters/postgres/audit-sealer.js';
 import { pagerDutyWebhookRoutes } from './http/pagerduty-webhook.js';
 import { asyncRoute } from './http/health.js';
 import { planCompliance, type ComplianceDeps } from './app/compliance.js';
@@ -42,7 +42,7 @@ import { IngestGate, type IngestLimits } from './http/ingest-gate.js';
 import { alertSources } from './adapters/alerts/index.js';
 import { PostgresAlertStore } from './adapters/postgres/alert-store.js';
 import type { AlertDeps } from './app/alerts.js';
-import { connect, connectSingle, migrateDatabase, type Sql } from './adapters/postgres/database.js';
+import { connect, migrateDatabase } from './adapters/postgres/database.js';
 import { PostgresIncidentStore } from './adapters/postgres/incident-store.js';
 import { PostgresWorkStore } from './adapters/postgres/work-store.js';
 import { alertIngestLimits, DEFAULT_CONCURRENCY, poolSizeFor, type WorkerConcurrency } from './adapters/postgres/pool-size.js';
@@ -148,8 +148,7 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
   const poolMax = opts.dbPoolMax ?? poolSizeFor(concurrency);
   const { sql, db } = connect(env.DATABASE_URL, { max: poolMax, prepare: env.WARROOM_DB_PREPARE === 'on' });
   let redis: Redis | null = null;
-  let sealer: AuditSealer | null = null;
-  let sealerLock: Sql | null = null;
+  let sealer: SealerThread | null = null;
   let connections: RedisConnections | null = null;
   const client = new WebClient(env.SLACK_BOT_TOKEN, {
     slackApiUrl: env.SLACK_API_URL,
@@ -352,9 +351,8 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
     ]);
     if (abort.signal.aborted) throw new StartAborted();
 
-    // Every replica runs a sealer; the elected one chains the audit inbox (audit-sealer.ts).
-    sealerLock = connectSingle(env.DATABASE_URL);
-    sealer = new AuditSealer(sql, sealerLock, { log, everyMs: env.WARROOM_AUDIT_SEAL_EVERY, onSealed: (n, ms) => metrics.auditSealed(n, ms) });
+    // Every replica runs a sealer, in a thread of its own; the elected one chains the audit inbox (audit-sealer.ts).
+    sealer = new SealerThread(env.DATABASE_URL, { log, everyMs: env.WARROOM_AUDIT_SEAL_EVERY, onSealed: (n, ms) => metrics.auditSealed(n, ms) });
     sealer.start();
     connections = new RedisConnections(env.REDIS_URL, log);
     redis = connections.open({ maxRetriesPerRequest: 1 });
@@ -407,7 +405,6 @@ export function launchWarroom(opts: WarroomOptions): WarroomLaunch {
       await timers?.close();
       // After the workers: what they audited on the way out is sealed too.
       await sealer?.stop();
-      await sealerLock?.end({ timeout: 5 });
       pager.close();
       await connections?.close();
       await sql.end({ timeout: 5 });

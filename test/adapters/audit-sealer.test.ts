@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { appendAudit, AuditBatcher, verifyAuditChain } from '../../src/adapters/postgres/audit-log.js';
-import { AuditSealer, sealBatch } from '../../src/adapters/postgres/audit-sealer.js';
+import { AuditSealer, SealerThread, sealBatch } from '../../src/adapters/postgres/audit-sealer.js';
 import { connect, connectSingle } from '../../src/adapters/postgres/database.js';
 import { pollUntil } from '../../src/sandbox/listen.js';
 import { cloneDatabase } from '../support/databases.js';
@@ -153,6 +153,31 @@ describe('the sealer', () => {
       for (const s of sealers) await s.stop(false);
       for (const r of replicas) await Promise.all([r.sql.end({ timeout: 5 }), r.lock.end({ timeout: 5 })]);
     }
+  });
+});
+
+describe('the sealer thread (what each replica runs)', () => {
+  it('seals on its own thread and is started again when the thread dies', async () => {
+    await sealAll();
+    const logged: string[] = [];
+    const note = (m?: string) => void logged.push(m ?? '');
+    const thread = new SealerThread(db.url, { log: { debug: note, info: (_o, m) => note(m), warn: (_o, m) => note(m), error: (_o, m) => note(m) }, everyMs: 20, electEveryMs: 50 });
+    thread.start();
+    try {
+      await conn.db.transaction((tx) => appendAudit(tx, entry('by-the-thread'), new Date()));
+      await pollUntil('sealer test', async () => (await inbox()) === 0, 10_000, 'sealed by the thread', () => logged);
+      expect((await chainSubjects()).at(-1)).toBe('by-the-thread');
+
+      // The thread dies (an uncaught error would end it the same way): it is started again and seals.
+      await (thread as unknown as { worker: import('node:worker_threads').Worker }).worker.terminate();
+      await conn.db.transaction((tx) => appendAudit(tx, entry('after-restart'), new Date()));
+      await pollUntil('sealer test', async () => (await inbox()) === 0, 15_000, 'sealed by the restarted thread', () => logged);
+      expect(logged).toContain('audit sealer thread exited; starting it again');
+      expect((await chainSubjects()).at(-1)).toBe('after-restart');
+    } finally {
+      await thread.stop();
+    }
+    expect(await verifyAuditChain(conn.sql)).toMatchObject({ ok: true });
   });
 });
 

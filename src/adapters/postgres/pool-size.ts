@@ -23,11 +23,8 @@ export const DEFAULT_CONCURRENCY: WorkerConcurrency = { work: 8, channels: 1, ti
 /** Connections kept free for the HTTP ack path, health/metrics and the reconcilers. */
 export const HTTP_HEADROOM = 8;
 
-/** The audit sealer's round (its election lock has a connection of its own, outside the pool). */
-export const SEALER_CONNECTIONS = 1;
-
 export function poolSizeFor(c: WorkerConcurrency, headroom = HTTP_HEADROOM): number {
-  return c.work + c.channels + c.timers + headroom + SEALER_CONNECTIONS;
+  return c.work + c.channels + c.timers + headroom;
 }
 
 /**
