@@ -161,7 +161,7 @@ describe('the sealer thread (what each replica runs)', () => {
     await sealAll();
     const logged: string[] = [];
     const note = (m?: string) => void logged.push(m ?? '');
-    const thread = new SealerThread(db.url, { log: { debug: note, info: (_o, m) => note(m), warn: (_o, m) => note(m), error: (_o, m) => note(m) }, everyMs: 20, electEveryMs: 50 });
+    const thread = new SealerThread(db.url, { log: { debug: () => {}, info: (_o, m) => note(m), warn: (_o, m) => note(m), error: (_o, m) => note(m) }, everyMs: 20, electEveryMs: 50 });
     thread.start();
     try {
       await conn.db.transaction((tx) => appendAudit(tx, entry('by-the-thread'), new Date()));
