@@ -289,9 +289,15 @@ export class PostgresIncidentStore implements IncidentStore {
 
   async recordWarRoom(id: number, patch: Partial<WarRoomState>, audit?: AuditEntry) {
     const { originChannel: _ignored, ...rest } = patch;
+    const changes = Object.keys(rest).length > 0;
+    // A lone update is atomic by itself: no BEGIN/COMMIT round trips for each setup step.
+    if (!audit) {
+      if (changes) await this.q.update(incidents).set(rest).where(eq(incidents.id, id));
+      return;
+    }
     await this.q.transaction(async (tx) => {
-      if (Object.keys(rest).length) await tx.update(incidents).set(rest).where(eq(incidents.id, id));
-      if (audit) await appendAudit(tx, audit, this.clock.now());
+      if (changes) await tx.update(incidents).set(rest).where(eq(incidents.id, id));
+      await appendAudit(tx, audit, this.clock.now());
     });
   }
 

@@ -10,19 +10,18 @@ export type { StoredWork };
 export class PostgresWorkStore implements WorkStore {
   constructor(private readonly db: Db) {}
 
-  async get(id: number): Promise<StoredWork | null> {
-    const [r] = await this.db.select().from(workItems).where(eq(workItems.id, id));
+  /**
+   * One statement: reads the item and counts the start, so after a crash (no error ever
+   * recorded) the next start still knows it is a retry and that a Slack post may already exist.
+   */
+  async start(id: number): Promise<StoredWork | null> {
+    const [r] = await this.db
+      .update(workItems)
+      .set({ attempts: dsql`${workItems.attempts} + 1`, updatedAt: new Date() })
+      .where(and(eq(workItems.id, id), eq(workItems.status, 'pending')))
+      .returning();
     if (!r) return null;
     return { id: r.id, item: { kind: r.kind, dedupeKey: r.dedupeKey, payload: r.payload as unknown }, status: r.status as StoredWork['status'], attempts: r.attempts };
-  }
-
-  /**
-   * Counts a start before the work runs: after a crash (no error ever recorded) the next start
-   * still knows it is a retry and that a Slack post may already exist.
-   */
-  async begin(id: number): Promise<number> {
-    const [r] = await this.db.update(workItems).set({ attempts: dsql`${workItems.attempts} + 1`, updatedAt: new Date() }).where(eq(workItems.id, id)).returning({ attempts: workItems.attempts });
-    return r?.attempts ?? 1;
   }
 
   async attempted(id: number, error: string): Promise<void> {

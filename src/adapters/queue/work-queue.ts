@@ -116,9 +116,9 @@ export class WorkQueue {
   }
 
   private async process(job: Job<{ workId: number }>): Promise<void> {
-    const stored = await this.opts.store.get(job.data.workId);
-    if (!stored || stored.status !== 'pending') return;
-    const starts = await this.opts.store.begin(stored.id);
+    const stored = await this.opts.store.start(job.data.workId);
+    if (!stored) return;
+    const starts = stored.attempts;
     const attempt = job.attemptsMade + 1;
     try {
       await this.opts.run(stored.item, starts);

@@ -9,9 +9,11 @@ export interface StoredWork {
 
 /** The outbox's bookkeeping as the work queue needs it: Postgres says what is still owed. */
 export interface WorkStore {
-  get(id: number): Promise<StoredWork | null>;
-  /** Counts a start before the work runs; returns the starts so far (1 on the first). */
-  begin(id: number): Promise<number>;
+  /**
+   * Counts a start of a pending item before its work runs and returns it with its starts so far
+   * (`attempts`, 1 on the first); null when it is not pending (done, failed, unknown).
+   */
+  start(id: number): Promise<StoredWork | null>;
   attempted(id: number, error: string): Promise<void>;
   finish(id: number, status: 'done' | 'failed', error?: string): Promise<void>;
   /** Pending items created before `before`: what the reconciler re-offers to the queue. */
