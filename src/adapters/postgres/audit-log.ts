@@ -1,5 +1,6 @@
 import { ChainVerifier, describeFailure, type ChainedAuditRecord } from '../../domain/audit-chain.js';
 import type { AuditEntry } from '../../app/ports/audit.js';
+import { sql as dsql } from 'drizzle-orm';
 import type { Db, Sql } from './database.js';
 import { auditInbox } from './schema.js';
 
@@ -96,9 +97,13 @@ export class AuditBatcher {
     while (this.waiting.length) {
       const batch = this.waiting.splice(0, this.maxBatch);
       try {
-        await this.db.insert(auditInbox).values(
-          batch.map(({ entry, at }) => ({ occurredAt: at, actor: entry.actor, action: entry.action, incidentId: entry.incidentId, subject: entry.subject, data: entry.data ?? null })),
-        );
+        // One parameter however many rows: the same prepared statement for every batch size.
+        const rows = batch.map(({ entry, at }) => ({ occurred_at: at.toISOString(), actor: entry.actor, action: entry.action, incident_id: entry.incidentId, subject: entry.subject, data: entry.data ?? null }));
+        await this.db.execute(dsql`
+          insert into audit_inbox (occurred_at, actor, action, incident_id, subject, data)
+          select occurred_at, actor, action, incident_id, subject, data
+          from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as (occurred_at timestamptz, actor text, action text, incident_id integer, subject text, data jsonb)) with ordinality as r
+          order by r.ordinality`);
         for (const w of batch) w.done();
       } catch (err) {
         for (const w of batch) w.done(err);
