@@ -5,7 +5,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import postgres from 'postgres';
 import { AuditSealer, type SealerThreadData, type SealerThreadMessage } from './audit-sealer.js';
-import { connectSingle } from './database.js';
 
 const data = workerData as SealerThreadData;
 const post = (m: SealerThreadMessage) => parentPort!.postMessage(m);
@@ -13,8 +12,10 @@ const logAt =
   (level: 'debug' | 'info' | 'warn' | 'error') =>
   (obj: object, msg?: string): void =>
     post({ kind: 'log', level, obj, msg: msg ?? '' });
-const sql = postgres(data.url, { max: 1, connect_timeout: 2, idle_timeout: 0, onnotice: () => {}, fetch_types: false, connection: { application_name: 'warroom-sealer' } });
-const lock = connectSingle(data.url);
+// postgres.js directly (not database.ts, which loads drizzle and the schema): a thread's memory is its own.
+const connectOne = () => postgres(data.url, { max: 1, connect_timeout: 2, idle_timeout: 0, onnotice: () => {}, fetch_types: false, connection: { application_name: 'warroom-sealer' } });
+const sql = connectOne();
+const lock = connectOne();
 const sealer = new AuditSealer(sql, lock, {
   log: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') },
   everyMs: data.everyMs,

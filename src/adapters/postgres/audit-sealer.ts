@@ -218,7 +218,9 @@ export class SealerThread {
 
   start(): void {
     const data: SealerThreadData = { url: this.url, everyMs: this.opts.everyMs, ...(this.opts.electEveryMs ? { electEveryMs: this.opts.electEveryMs } : {}) };
-    const worker = startThread(import.meta.url, 'audit-sealer-thread', data);
+    // A small heap of its own: a round holds at most SEAL_BATCH events (about a megabyte), and
+    // the default young generation alone would add tens of MB to every replica's RSS.
+    const worker = startThread(import.meta.url, 'audit-sealer-thread', data, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 96 });
     this.worker = worker;
     worker.on('message', (m: SealerThreadMessage) => {
       if (m.kind === 'sealed') {
