@@ -86,9 +86,13 @@ function quotedKey(k: string): string {
  * sorted order), written out by hand because verifying millions of rows spends its time here.
  */
 export function encodeAuditRecord(r: AuditRecord, prevHash: string): string {
+  return encode(r, r.occurredAt.toISOString(), prevHash);
+}
+
+function encode(r: Omit<AuditRecord, 'occurredAt'>, occurredAtIso: string, prevHash: string): string {
   return (
     `{"action":${JSON.stringify(r.action)},"actor":${JSON.stringify(r.actor)},"data":${canonicalJson(r.data ?? null)}` +
-    `,"incident_id":${r.incidentId === null ? 'null' : JSON.stringify(r.incidentId)},"occurred_at":"${r.occurredAt.toISOString()}"` +
+    `,"incident_id":${r.incidentId === null ? 'null' : JSON.stringify(r.incidentId)},"occurred_at":"${occurredAtIso}"` +
     `,"prev_hash":${JSON.stringify(prevHash)},"seq":${JSON.stringify(r.seq)},"subject":${JSON.stringify(r.subject)}}`
   );
 }
@@ -99,6 +103,21 @@ const sha256Hex: (text: string) => string =
 
 export function hashAuditRecord(r: AuditRecord, prevHash: string): string {
   return sha256Hex(encodeAuditRecord(r, prevHash));
+}
+
+/**
+ * A chained row as a verifier reads it back: occurred_at already written as Date#toISOString
+ * writes it (a reader may get there without making a Date; the hash covers only that text).
+ */
+export interface StoredAuditRow extends Omit<ChainedAuditRecord, 'occurredAt'> {
+  occurredAtIso: string;
+}
+
+export const storedRow = ({ occurredAt, ...rest }: ChainedAuditRecord): StoredAuditRow => ({ ...rest, occurredAtIso: occurredAt.toISOString() });
+
+/** hashAuditRecord of the record the row was read from. */
+export function hashStoredRow(r: StoredAuditRow, prevHash: string): string {
+  return sha256Hex(encode(r, r.occurredAtIso, prevHash));
 }
 
 export function chain(r: AuditRecord, prevHash: string): ChainedAuditRecord {
@@ -129,6 +148,70 @@ export class ChainVerifier {
     this.count += 1;
     return null;
   }
+}
+
+/**
+ * One stretch of the chain, checked on its own (in parallel with the others): every row's hash, and
+ * each row's seq and prev_hash against the row before it in the stretch. The first row's link to
+ * the stretch before is left to {@link joinRanges}, which has both sides.
+ */
+export interface RangeReport {
+  /** Rows that verified, all of them when `failure` is null, else those before it. */
+  count: number;
+  /** The stretch's first row; null when it has none. */
+  first: { seq: number; prevHash: string } | null;
+  /** The last row that verified; null when none did. */
+  last: { seq: number; hash: string } | null;
+  /** The first row in the stretch that does not verify, links to its first row aside. */
+  failure: VerifyFailure | null;
+}
+
+export class RangeVerifier {
+  private first: RangeReport['first'] = null;
+  private lastSeq = 0;
+  private head = '';
+  private failure: VerifyFailure | null = null;
+  count = 0;
+
+  /** Returns the failure once one is found; later rows are not looked at. */
+  check(row: StoredAuditRow): VerifyFailure | null {
+    if (this.failure) return this.failure;
+    if (this.first === null) this.first = { seq: row.seq, prevHash: row.prevHash };
+    else if (row.seq !== this.lastSeq + 1) return (this.failure = { seq: row.seq, problem: 'gap', expectedSeq: this.lastSeq + 1 });
+    else if (row.prevHash !== this.head) return (this.failure = { seq: row.seq, problem: 'prev_hash_mismatch', expected: this.head, found: row.prevHash });
+    const expected = hashStoredRow(row, row.prevHash);
+    if (expected !== row.hash) return (this.failure = { seq: row.seq, problem: 'hash_mismatch', expected, found: row.hash });
+    this.lastSeq = row.seq;
+    this.head = row.hash;
+    this.count += 1;
+    return null;
+  }
+
+  report(): RangeReport {
+    return { count: this.count, first: this.first, last: this.count ? { seq: this.lastSeq, hash: this.head } : null, failure: this.failure };
+  }
+}
+
+/**
+ * The chain from its stretches, in seq order: what {@link ChainVerifier} reports walking all the
+ * rows in one pass. Its first failure is at the first row that fails a check against the row
+ * before it (or, for seq 1, against the genesis), and every such check is made either in a
+ * stretch or here, at the stretch's first row, in the same order (seq, then prev_hash, then hash).
+ */
+export function joinRanges(ranges: readonly RangeReport[]): { count: number; failure: VerifyFailure | null } {
+  let count = 0;
+  let seq = 0;
+  let head = GENESIS_HASH;
+  for (const r of ranges) {
+    if (r.first === null) continue;
+    if (r.first.seq !== seq + 1) return { count, failure: { seq: r.first.seq, problem: 'gap', expectedSeq: seq + 1 } };
+    if (r.first.prevHash !== head) return { count, failure: { seq: r.first.seq, problem: 'prev_hash_mismatch', expected: head, found: r.first.prevHash } };
+    count += r.count;
+    if (r.failure) return { count, failure: r.failure };
+    seq = r.last!.seq;
+    head = r.last!.hash;
+  }
+  return { count, failure: null };
 }
 
 export function describeFailure(f: VerifyFailure): string {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier, GENESIS_HASH, canonicalJson, chain, encodeAuditRecord, hashAuditRecord, type ChainedAuditRecord } from '../../src/domain/audit-chain.js';
+import { ChainVerifier, GENESIS_HASH, RangeVerifier, canonicalJson, chain, encodeAuditRecord, hashAuditRecord, joinRanges, storedRow, type ChainedAuditRecord, type VerifyFailure } from '../../src/domain/audit-chain.js';
 
 function build(n: number): ChainedAuditRecord[] {
   const rows: ChainedAuditRecord[] = [];
@@ -139,5 +139,45 @@ describe('hashAuditRecord', () => {
       const rec = { seq: seed, occurredAt: new Date(Date.UTC(2026, 0, 5, 14, 30, 0, seed)), actor: text(), action: text(), incidentId: seed % 3 ? seed : null, subject: text(), data: randomValue(r, 0) };
       expect(hashAuditRecord(rec, GENESIS_HASH)).toBe(createHash('sha256').update(encodeAuditRecord(rec, GENESIS_HASH)).digest('hex'));
     }
+  });
+});
+
+describe('range verification', () => {
+  const tampers: Array<(rows: ChainedAuditRecord[], r: ReturnType<typeof random>) => void> = [
+    () => {},
+    (rows, r) => rows.length && (rows[r.int(rows.length)]!.actor = 'mallory'),
+    (rows, r) => rows.length && (rows[r.int(rows.length)]!.hash = 'f'.repeat(64)),
+    (rows, r) => rows.length && (rows[r.int(rows.length)]!.prevHash = 'e'.repeat(64)),
+    (rows, r) => rows.length && rows.splice(r.int(rows.length), 1),
+    (rows, r) => {
+      if (rows.length < 2) return;
+      const i = r.int(rows.length - 1);
+      [rows[i], rows[i + 1]] = [rows[i + 1]!, rows[i]!];
+    },
+    (rows, r) => rows.length && (rows[r.int(rows.length)] = chain({ ...rows[r.int(rows.length)]! }, rows[0]!.prevHash)),
+    (rows) => rows.unshift(chain({ ...build(1)[0]!, seq: 0 }, GENESIS_HASH)),
+  ];
+
+  it('stretches checked apart and then joined report what one walk from seq 1 reports, wherever the stretches are cut', () => {
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 3000; seed++) {
+      const r = random(seed);
+      const rows = build(r.int(40)).map((x) => ({ ...x }));
+      r.pick(tampers)(rows, r);
+      r.pick(tampers)(rows, r);
+      const walk = new ChainVerifier();
+      let expected: VerifyFailure | null = null;
+      for (const row of rows) if ((expected = walk.check(row))) break;
+      // Cut the rows (in seq order, as the ranges are) into stretches, some of them empty.
+      const cuts = Array.from({ length: r.int(5) }, () => r.int(rows.length + 1)).sort((a, b) => a - b);
+      const reports = [0, ...cuts].map((from, i) => {
+        const v = new RangeVerifier();
+        for (const row of rows.slice(from, [...cuts, rows.length][i])) if (v.check(storedRow(row))) break;
+        return v.report();
+      });
+      expect([seed, joinRanges(reports)]).toEqual([seed, { count: walk.count, failure: expected }]);
+      seen.add(expected?.problem ?? 'intact');
+    }
+    expect([...seen].sort()).toEqual(['gap', 'hash_mismatch', 'intact', 'prev_hash_mismatch']);
   });
 });
