@@ -33,6 +33,10 @@ const port = z
   .regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535')
   .transform(Number)
   .refine((n) => n <= 65535, 'must be a port number from 0 to 65535');
+const workers = z
+  .string()
+  .regex(/^[1-9]\d{0,2}$/, 'must be a whole number from 1 to 999')
+  .transform(Number);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -59,6 +63,7 @@ const envSchema = z.object({
   WARROOM_RETRY_BACKOFF: durationVar.default(1000),
   WARROOM_AUDIT_SEAL_EVERY: durationVar.default(50),
   WARROOM_DB_PREPARE: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  WARROOM_AUDIT_VERIFY_WORKERS: workers.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -105,6 +110,7 @@ export const ENV_VARS: { [K in keyof Env]-?: VarDoc } = {
   WARROOM_RETRY_BACKOFF: { need: 'no', doc: 'first retry delay of failed work (doubles per attempt)', default: '1s' },
   WARROOM_AUDIT_SEAL_EVERY: { need: 'no', doc: 'how often the elected audit sealer chains the audit inbox when it is idle (docs/operations.md, "The audit sealer")', default: '50ms' },
   WARROOM_DB_PREPARE: { need: 'no', doc: 'prepared statements on each database connection (one round trip per query instead of two); `off` behind a pooler that cannot keep them, such as PgBouncer in transaction mode before 1.21', default: 'on' },
+  WARROOM_AUDIT_VERIFY_WORKERS: { need: 'no', doc: '`npm run audit:verify` only: threads verifying the chain at once, each with a connection of its own; unset, one per CPU core (fewer on a short chain; docs/operations.md, "Verify the audit trail")' },
 };
 
 /** A start refused for configuration: every problem, each in plain words. */
@@ -151,6 +157,19 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const { env, problems } = envProblems(present(source), new Set());
   if (!env) throw new ConfigProblems(problems);
   return env;
+}
+
+/**
+ * WARROOM_AUDIT_VERIFY_WORKERS for `npm run audit:verify`, which needs no other variable of the
+ * bot's (only DATABASE_URL): undefined when unset, ConfigProblems when malformed.
+ */
+export function auditVerifyWorkers(source: NodeJS.ProcessEnv): number | undefined {
+  const name = 'WARROOM_AUDIT_VERIFY_WORKERS';
+  const value = present(source)[name];
+  if (value === undefined) return undefined;
+  const parsed = envSchema.shape[name].safeParse(value);
+  if (!parsed.success) throw new ConfigProblems([`${name} ${parsed.error.issues[0]?.message ?? 'is invalid'}`]);
+  return parsed.data;
 }
 
 export interface Config {

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { appendAudit, AuditBatcher, verifyAuditChain } from '../../src/adapters/postgres/audit-log.js';
+import { appendAudit, AuditBatcher } from '../../src/adapters/postgres/audit-log.js';
+import { verifyAuditChain } from '../../src/adapters/postgres/audit-verify.js';
 import { AuditSealer, SealerThread, sealBatch } from '../../src/adapters/postgres/audit-sealer.js';
 import { connect, connectSingle } from '../../src/adapters/postgres/database.js';
 import { pollUntil } from '../../src/sandbox/listen.js';

@@ -1,4 +1,3 @@
-import { ChainVerifier, describeFailure, type ChainedAuditRecord } from '../../domain/audit-chain.js';
 import type { AuditEntry } from '../../app/ports/audit.js';
 import { sql as dsql } from 'drizzle-orm';
 import type { Db, Sql } from './database.js';
@@ -19,14 +18,6 @@ export async function appendAudit(tx: Tx | Db, entry: AuditEntry, at: Date): Pro
   return row!.id;
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  rows: number;
-  firstBad: { seq: number; problem: string } | null;
-  /** Events recorded but not sealed yet, and the age of the oldest (seconds; 0 when none). */
-  unsealed: { count: number; oldestAgeS: number };
-}
-
 /**
  * The inbox's tail: how many committed events wait for the sealer and for how long the oldest
  * has, counted from its commit (nothing can be sealed earlier; rows from before migration 0012
@@ -35,33 +26,6 @@ export interface VerifyResult {
 export async function unsealedTail(sql: Sql): Promise<{ count: number; oldestAgeS: number }> {
   const [r] = await sql<Array<{ n: number; age: number | null }>>`select count(*)::int as n, extract(epoch from clock_timestamp() - min(coalesce(committed_at, inserted_at)))::float8 as age from audit_inbox`;
   return { count: r?.n ?? 0, oldestAgeS: Math.max(0, r?.age ?? 0) };
-}
-
-/** Walks the whole chain in seq order with a cursor; memory stays flat for millions of rows. */
-export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<VerifyResult> {
-  const verifier = new ChainVerifier();
-  // Plain values whatever parsers the client has (drizzle's make timestamps strings).
-  const cursor = sql<
-    { seq: string; occurred_ms: number; actor: string; action: string; incident_id: number | null; subject: string; data: unknown; prev_hash: string; hash: string }[]
-  >`select seq, (extract(epoch from occurred_at) * 1000)::float8 as occurred_ms, actor, action, incident_id, subject, data, prev_hash, hash from audit_events order by seq`.cursor(pageSize);
-  for await (const rows of cursor) {
-    for (const r of rows) {
-      const row: ChainedAuditRecord = {
-        seq: Number(r.seq),
-        occurredAt: new Date(r.occurred_ms),
-        actor: r.actor,
-        action: r.action,
-        incidentId: r.incident_id,
-        subject: r.subject,
-        data: r.data,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      };
-      const failure = verifier.check(row);
-      if (failure) return { ok: false, rows: verifier.count, firstBad: { seq: failure.seq, problem: describeFailure(failure) }, unsealed: await unsealedTail(sql) };
-    }
-  }
-  return { ok: true, rows: verifier.count, firstBad: null, unsealed: await unsealedTail(sql) };
 }
 
 interface Waiting {
