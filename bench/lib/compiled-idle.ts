@@ -31,17 +31,24 @@ export async function compiledIdleRss(ctx: RunContext, settleMs: number): Promis
   // Safety net should the child die before its own cleanup.
   ctx.cleanup.add('drop compiled bot database', () => dropDatabase(`warroom_bench_${ctx.id}_compiled`));
   ctx.cleanup.add('delete compiled bot Redis keys', () => deleteRedisKeys(`wrb-${ctx.id}-compiled`));
-  const outfile = fileURLToPath(new URL('bundle/idle-bot.mjs', root));
+  const outdir = fileURLToPath(new URL('bundle/', root));
+  const src = (path: string) => fileURLToPath(new URL(`../../src/${path}`, import.meta.url));
+  // The worker threads' entries sit next to the bundle, where startThread looks for them.
   await esbuild.build({
-    entryPoints: [fileURLToPath(new URL('./compiled-idle-entry.ts', import.meta.url))],
+    entryPoints: {
+      'idle-bot': fileURLToPath(new URL('./compiled-idle-entry.ts', import.meta.url)),
+      'audit-sealer-thread': src('adapters/postgres/audit-sealer-thread.ts'),
+      'audit-verify-worker': src('adapters/postgres/audit-verify-worker.ts'),
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    outfile,
+    outdir,
     logLevel: 'error',
   });
+  const outfile = `${outdir}idle-bot.js`;
   const child = await startChild(pathToFileURL(outfile), 'compiled bot', { execArgv: [] });
   try {
     return await child.call('idle', { id: ctx.id, template: ctx.template, fakes: ctx.fakes, policyYaml: readFileSync(DEFAULT_POLICY_PATH, 'utf8'), settleMs });

@@ -24,11 +24,10 @@ export interface DeployDeps {
 
 /** The one answer both `/deploy-window` and the HTTP gate give. */
 export async function checkDeployWindow(deps: DeployDeps, q: { type: DeployType; at: DateTime; service: string | null }): Promise<DeployDecision & { requestId: number | null }> {
-  // Two independent reads, side by side: the gate's answer waits for the slower, not the sum.
-  const [freezes, { grants, requestId }] = await Promise.all([
-    deps.deploys.freezes(deps.policy.deploy.freezeSeverities),
-    q.service ? deps.deploys.grantsAt(q.service, q.type, q.at.toJSDate()) : { grants: [], requestId: null },
-  ]);
+  const severities = deps.policy.deploy.freezeSeverities;
+  const { freezes, grants, requestId } = q.service
+    ? await deps.deploys.gateFacts(severities, q.service, q.type, q.at.toJSDate())
+    : { freezes: await deps.deploys.freezes(severities), grants: [], requestId: null };
   return { ...deps.rules.evaluate({ at: q.at, type: q.type, freezes, grants }), requestId };
 }
 

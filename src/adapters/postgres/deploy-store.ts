@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, lte, sql as dsql } from 'drizzle-orm';
+import { and, eq, inArray, sql as dsql } from 'drizzle-orm';
 import type { Capacity, DeployType, Freeze, Grant } from '../../domain/deploy-rules.js';
 import type { AuditEntry } from '../../app/ports/audit.js';
 import type { Clock } from '../../app/ports/clock.js';
@@ -93,15 +93,28 @@ export class PostgresDeployStore implements DeployStore {
     }));
   }
 
-  async grantsAt(service: string, type: DeployType, at: Date): Promise<{ grants: Grant[]; requestId: number | null }> {
-    const [row] = await this.q
-      .select()
-      .from(deployRequests)
-      .where(and(eq(deployRequests.service, service), eq(deployRequests.type, type), eq(deployRequests.status, 'approved'), lte(deployRequests.validFrom, at), gt(deployRequests.expiresAt, at)))
-      .orderBy(dsql`${deployRequests.expiresAt} desc`)
-      .limit(1);
-    if (!row) return { grants: [], requestId: null };
-    return { grants: (row.grants as Array<Grant & { at: string }>).map(({ capacity, by }) => ({ capacity, by })), requestId: row.id };
+  async gateFacts(severities: string[], service: string, type: DeployType, at: Date): Promise<{ freezes: Freeze[]; grants: Grant[]; requestId: number | null }> {
+    // One statement, one snapshot, one round trip: freezes() and the latest approval valid at `at`.
+    const iso = at.toISOString();
+    const rows = (await this.q.execute(dsql`
+      select
+        coalesce((select json_agg(json_build_object('id', i.id, 'severity', i.severity, 'channel', i.channel_id, 'ic', i.roles->'incident_commander'->>'userId') order by i.severity, i.id)
+          from incidents i where i.status = 'open' and i.severity = any(string_to_array(${severities.join(',')}, ','))), '[]'::json) as freezes,
+        (select json_build_object('id', d.id, 'grants', d.grants) from deploy_requests d
+          where d.service = ${service} and d.type = ${type} and d.status = 'approved' and d.valid_from <= ${iso}::timestamptz and d.expires_at > ${iso}::timestamptz
+          order by d.expires_at desc limit 1) as approved`)) as unknown as Array<{
+      freezes: Array<{ id: number; severity: string; channel: string | null; ic: string | null }> | string;
+      approved: { id: number; grants: Array<Grant & { at: string }> } | string | null;
+    }>;
+    const r = rows[0]!;
+    // postgres.js parses json results; a client without that parser hands over the text.
+    const freezes = typeof r.freezes === 'string' ? (JSON.parse(r.freezes) as Exclude<typeof r.freezes, string>) : r.freezes;
+    const approved = typeof r.approved === 'string' ? (JSON.parse(r.approved) as Exclude<typeof r.approved, string | null>) : r.approved;
+    return {
+      freezes: severities.length === 0 ? [] : freezes.map((f) => ({ incidentId: f.id, severity: f.severity, channelId: f.channel, commander: f.ic })),
+      grants: approved ? approved.grants.map(({ capacity, by }) => ({ capacity, by })) : [],
+      requestId: approved?.id ?? null,
+    };
   }
 
   async get(id: number) {

@@ -42,8 +42,8 @@ export interface DeployStore {
   transaction<T>(fn: (tx: DeployTx) => Promise<T>): Promise<T>;
   /** Open incidents of the given severities: what freezes deploys. */
   freezes(severities: string[]): Promise<Freeze[]>;
-  /** Approvals for this service and type that are valid at `at`. */
-  grantsAt(service: string, type: DeployType, at: Date): Promise<{ grants: Grant[]; requestId: number | null }>;
+  /** The freezes, and the approvals for this service and type valid at `at`, in one read: what a gate answer needs. */
+  gateFacts(severities: string[], service: string, type: DeployType, at: Date): Promise<{ freezes: Freeze[]; grants: Grant[]; requestId: number | null }>;
   get(id: number): Promise<DeployRequest | null>;
   recordCard(id: number, channelId: string, ts: string): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
