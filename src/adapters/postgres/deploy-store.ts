@@ -94,12 +94,14 @@ export class PostgresDeployStore implements DeployStore {
   }
 
   async gateFacts(severities: string[], service: string, type: DeployType, at: Date): Promise<{ freezes: Freeze[]; grants: Grant[]; requestId: number | null }> {
-    // One statement, one snapshot, one round trip: freezes() and the latest approval valid at `at`.
+    // One statement, one snapshot, one round trip: the freeze that decides (freezes()'s first) and the latest approval valid at `at`.
     const iso = at.toISOString();
     const rows = (await this.q.execute(dsql`
       select
-        coalesce((select json_agg(json_build_object('id', i.id, 'severity', i.severity, 'channel', i.channel_id, 'ic', i.roles->'incident_commander'->>'userId') order by i.severity, i.id)
-          from incidents i where i.status = 'open' and i.severity = any(string_to_array(${severities.join(',')}, ','))), '[]'::json) as freezes,
+        coalesce((select json_agg(json_build_object('id', f.id, 'severity', f.severity, 'channel', f.channel_id, 'ic', f.roles->'incident_commander'->>'userId'))
+          from (select * from incidents i where i.status = 'open' and i.severity = any(string_to_array(${severities.join(',')}, ','))
+            -- The answer names one freeze, the first in this order: a storm of open Sev1s is not read whole per answer.
+            order by i.severity, i.id limit 1) f), '[]'::json) as freezes,
         (select json_build_object('id', d.id, 'grants', d.grants) from deploy_requests d
           where d.service = ${service} and d.type = ${type} and d.status = 'approved' and d.valid_from <= ${iso}::timestamptz and d.expires_at > ${iso}::timestamptz
           order by d.expires_at desc limit 1) as approved`)) as unknown as Array<{

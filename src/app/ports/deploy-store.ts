@@ -42,7 +42,10 @@ export interface DeployStore {
   transaction<T>(fn: (tx: DeployTx) => Promise<T>): Promise<T>;
   /** Open incidents of the given severities: what freezes deploys. */
   freezes(severities: string[]): Promise<Freeze[]>;
-  /** The freezes, and the approvals for this service and type valid at `at`, in one read: what a gate answer needs. */
+  /**
+   * What a gate answer needs, in one read: the freeze that decides (the first `freezes` would
+   * give, alone) and the approvals for this service and type valid at `at`.
+   */
   gateFacts(severities: string[], service: string, type: DeployType, at: Date): Promise<{ freezes: Freeze[]; grants: Grant[]; requestId: number | null }>;
   get(id: number): Promise<DeployRequest | null>;
   recordCard(id: number, channelId: string, ts: string): Promise<void>;
