@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connect } from '../../src/adapters/postgres/database.js';
+import { describe, expect, it } from 'vitest';
 import { PostgresAlertStore } from '../../src/adapters/postgres/alert-store.js';
 import { ALERT_POST_COALESCE_MS, ALERT_POST_GAP_MS, postAlerts, type AlertDeps } from '../../src/app/alerts.js';
 import { TransientError } from '../../src/domain/errors.js';
-import { cloneDatabase } from '../support/databases.js';
+import { useDatabase } from '../support/use-database.js';
 
 /**
  * A war room's alert posts are at least ALERT_POST_GAP_MS apart: the first start of a post waits
@@ -11,16 +10,7 @@ import { cloneDatabase } from '../support/databases.js';
  * `lastPostAt` is the claim time of the latest post, read from real Postgres.
  */
 describe('alert posts: the gap after the previous post', () => {
-  let db: Awaited<ReturnType<typeof cloneDatabase>>;
-  let conn: ReturnType<typeof connect>;
-  beforeAll(async () => {
-    db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
-    conn = connect(db.url, { max: 2 });
-  });
-  afterAll(async () => {
-    await conn.sql.end({ timeout: 5 });
-    await db.drop();
-  });
+  const conn = useDatabase(2);
 
   it('lastPostAt is when the latest post claimed its alerts; the first start waits what is left of the gap, at least the coalescing time', async () => {
     let now = new Date();

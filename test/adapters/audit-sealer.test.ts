@@ -1,11 +1,11 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendAudit, AuditBatcher } from '../../src/adapters/postgres/audit-log.js';
 import { verifyAuditChain } from '../../src/adapters/postgres/audit-verify.js';
 import { AuditSealer, SealerThread, sealBatch } from '../../src/adapters/postgres/audit-sealer.js';
-import { connect, connectSingle } from '../../src/adapters/postgres/database.js';
+import { connectSingle } from '../../src/adapters/postgres/database.js';
 import { pollUntil } from '../../src/sandbox/listen.js';
-import { cloneDatabase } from '../support/databases.js';
+import { useDatabase } from '../support/use-database.js';
 import { nothingMoreWithin, SEAL_ROUND_MS } from '../support/quiet.js';
 
 /**
@@ -13,17 +13,8 @@ import { nothingMoreWithin, SEAL_ROUND_MS } from '../support/quiet.js';
  * defined order, and a transaction that commits late is neither skipped nor sealed out of order.
  */
 const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let db: Awaited<ReturnType<typeof cloneDatabase>>;
-let conn: ReturnType<typeof connect>;
+const conn = useDatabase(12);
 
-beforeAll(async () => {
-  db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
-  conn = connect(db.url, { max: 12 });
-});
-afterAll(async () => {
-  await conn?.sql.end({ timeout: 5 });
-  await db?.drop();
-});
 
 const entry = (subject: string) => ({ actor: 'tester', action: 'test.event', incidentId: null, subject, data: { subject, n: [1, 2.5, 'x'] } });
 const chainSubjects = async () => (await conn.sql<Array<{ subject: string }>>`select subject from audit_events order by seq`).map((r) => r.subject);
@@ -123,7 +114,7 @@ describe('the sealer', () => {
   it('three replicas: one is elected and seals; the chain is single and complete under 8 concurrent writers; another takes over when it stops', async () => {
     await sealAll();
     const before = (await chainSubjects()).length;
-    const replicas = [0, 1, 2].map(() => ({ sql: postgres(db.url, { max: 3, fetch_types: false, onnotice: () => {} }), lock: connectSingle(db.url) }));
+    const replicas = [0, 1, 2].map(() => ({ sql: postgres(conn.url, { max: 3, fetch_types: false, onnotice: () => {} }), lock: connectSingle(conn.url) }));
     const sealers = replicas.map((r) => new AuditSealer(r.sql, r.lock, { log, everyMs: 20, electEveryMs: 50 }));
     try {
       for (const s of sealers) s.start();
@@ -162,7 +153,7 @@ describe('the sealer thread (what each replica runs)', () => {
     await sealAll();
     const logged: string[] = [];
     const note = (m?: string) => void logged.push(m ?? '');
-    const thread = new SealerThread(db.url, { log: { debug: () => {}, info: (_o, m) => note(m), warn: (_o, m) => note(m), error: (_o, m) => note(m) }, everyMs: 20, electEveryMs: 50 });
+    const thread = new SealerThread(conn.url, { log: { debug: () => {}, info: (_o, m) => note(m), warn: (_o, m) => note(m), error: (_o, m) => note(m) }, everyMs: 20, electEveryMs: 50 });
     thread.start();
     try {
       await conn.db.transaction((tx) => appendAudit(tx, entry('by-the-thread'), new Date()));

@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyAuditChain, type VerifyOptions, type VerifyResult } from '../../src/adapters/postgres/audit-verify.js';
 import { isoTimestamp, parseTimestamptz } from '../../src/adapters/postgres/audit-verify-range.js';
-import { connect } from '../../src/adapters/postgres/database.js';
 import { chain, GENESIS_HASH, type ChainedAuditRecord } from '../../src/domain/audit-chain.js';
-import { cloneDatabase } from '../support/databases.js';
+import { useDatabase } from '../support/use-database.js';
 
 /**
  * The parallel verifier against real Postgres: 90 rows in 3 ranges (seq 1–30, 31–60, 61–90) over 3
@@ -14,20 +13,11 @@ import { cloneDatabase } from '../support/databases.js';
  * out once both workers are ready (waitForWorkers), so this thread reads range 1 and the workers
  * ranges 2 and 3 (else, on so few rows, this thread would read them all while the workers start).
  */
-let db: Awaited<ReturnType<typeof cloneDatabase>>;
-let conn: ReturnType<typeof connect>;
+const conn = useDatabase(4);
 
-beforeAll(async () => {
-  db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
-  conn = connect(db.url, { max: 4 });
-});
-afterAll(async () => {
-  await conn?.sql.end({ timeout: 5 });
-  await db?.drop();
-});
 
 const N = 90;
-const PARALLEL = (): VerifyOptions => ({ url: db.url, workers: 3, minRowsPerWorker: 10, rangeRows: 30, waitForWorkers: true });
+const PARALLEL = (): VerifyOptions => ({ url: conn.url, workers: 3, minRowsPerWorker: 10, rangeRows: 30, waitForWorkers: true });
 
 /** Rows whose text COPY has to escape (tab, newline, backslash, "\N") and data with keys jsonb orders otherwise. */
 function rows(n = N): ChainedAuditRecord[] {
@@ -186,10 +176,10 @@ describe('verifying in parallel ranges', () => {
     const code = `
       import postgres from 'postgres';
       const { verifyAuditChain } = await import(${JSON.stringify(entry)});
-      const sql = postgres(${JSON.stringify(db.url)}, { max: 1, onnotice: () => {} });
+      const sql = postgres(${JSON.stringify(conn.url)}, { max: 1, onnotice: () => {} });
       let plan = null;
       const threads = new Set();
-      const r = await verifyAuditChain(sql, { url: ${JSON.stringify(db.url)}, workers: 3, minRowsPerWorker: 10, rangeRows: 7, waitForWorkers: true, onPlan: (p) => { plan = p; }, onRange: (x) => threads.add(x.thread) });
+      const r = await verifyAuditChain(sql, { url: ${JSON.stringify(conn.url)}, workers: 3, minRowsPerWorker: 10, rangeRows: 7, waitForWorkers: true, onPlan: (p) => { plan = p; }, onRange: (x) => threads.add(x.thread) });
       console.log(JSON.stringify({ plan, threads: [...threads].sort(), ...r }));
       await sql.end();`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code]);

@@ -1,24 +1,13 @@
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { connect } from '../../src/adapters/postgres/database.js';
+import { describe, expect, it } from 'vitest';
 import { PostgresComplianceStore } from '../../src/adapters/postgres/compliance-store.js';
 import { complianceRuns } from '../../src/adapters/postgres/schema.js';
-import { cloneDatabase } from '../support/databases.js';
+import { useDatabase } from '../support/use-database.js';
 
 const ZONE = 'America/New_York';
 
 describe("the compliance gauge counts today's runs by the injected clock", () => {
-  let db: Awaited<ReturnType<typeof cloneDatabase>>;
-  let conn: ReturnType<typeof connect>;
-  beforeAll(async () => {
-    db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
-    conn = connect(db.url, { max: 2 });
-  });
-  afterAll(async () => {
-    await conn.sql.end({ timeout: 5 });
-    await db.drop();
-  });
+  const conn = useDatabase(2);
 
   it('uses the clock and the zone, not the machine time', async () => {
     // Two local days, derived from the real now: "today" for a clock set one day ahead is tomorrow.

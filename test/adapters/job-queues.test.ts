@@ -1,29 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Deferral, DomainError, TransientError } from '../../src/domain/errors.js';
-import { connect } from '../../src/adapters/postgres/database.js';
 import { PostgresWorkStore } from '../../src/adapters/postgres/work-store.js';
 import { TimerQueue } from '../../src/adapters/queue/timer-queue.js';
 import { WorkQueue } from '../../src/adapters/queue/work-queue.js';
 import type { StoredTimer, StoredWorkItem } from '../../src/app/jobs/define.js';
 import { pollUntil } from '../../src/sandbox/listen.js';
-import { cloneDatabase, REDIS_URL } from '../support/databases.js';
+import { REDIS_URL } from '../support/databases.js';
+import { useDatabase } from '../support/use-database.js';
 
 /** The queues against real Postgres and Redis, with handlers that throw what the test needs. */
 const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let db: Awaited<ReturnType<typeof cloneDatabase>>;
-let conn: ReturnType<typeof connect>;
+const conn = useDatabase(4);
 const prefix = `wrt-${randomBytes(4).toString('hex')}`;
 
-beforeAll(async () => {
-  db = await cloneDatabase(inject('templateDatabase'), inject('runId'));
-  conn = connect(db.url, { max: 4 });
-});
 afterAll(async () => {
-  await conn?.sql.end({ timeout: 5 });
-  await db?.drop();
   const redis = new Redis(REDIS_URL);
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);
